@@ -1,0 +1,1 @@
+"""The ``celebclf`` command: one sub-module per subcommand."""

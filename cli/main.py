@@ -1,0 +1,29 @@
+"""Entry point of ``celebclf``: builds the subcommand parser and dispatches."""
+
+import argparse
+import logging
+import sys
+
+from cli import predict, train
+
+SUBCOMMANDS = (train, predict)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="celebclf", description="Tell which known person's face is in a photo."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in SUBCOMMANDS:
+        module.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

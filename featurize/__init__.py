@@ -1,0 +1,18 @@
+"""Bytes -> image -> faces -> feature vectors. Pure functions: no Flask, no Celery, no I/O."""
+
+from featurize.decode import ImageError, decode_image, sniff_format
+from featurize.detect import Box, DetectorConfig
+from featurize.pipelines import Analysis, FaceFeatures, Pipeline, analyze, get_pipeline
+
+__all__ = [
+    "Analysis",
+    "Box",
+    "DetectorConfig",
+    "FaceFeatures",
+    "ImageError",
+    "Pipeline",
+    "analyze",
+    "decode_image",
+    "get_pipeline",
+    "sniff_format",
+]

@@ -1,0 +1,60 @@
+"""Turn untrusted bytes into a BGR image, or a typed error a client can act on."""
+
+import numpy as np
+
+from featurize.opencv import MAX_IMAGE_PIXELS, cv2
+
+_SIGNATURES: tuple[tuple[str, int, bytes], ...] = (
+    ("jpeg", 0, b"\xff\xd8\xff"),
+    ("png", 0, b"\x89PNG\r\n\x1a\n"),
+    ("gif", 0, b"GIF87a"),
+    ("gif", 0, b"GIF89a"),
+    ("webp", 8, b"WEBP"),
+)
+
+
+class ImageError(ValueError):
+    """An input that is not a usable image; ``code`` is stable and machine-readable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+def sniff_format(data: bytes) -> str | None:
+    """Name the image format from its magic bytes (JPEG, PNG, GIF, WEBP), or None."""
+    for name, offset, magic in _SIGNATURES:
+        if data[offset : offset + len(magic)] == magic and (name != "webp" or data[:4] == b"RIFF"):
+            return name
+    return None
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    """Decode JPEG/PNG/WEBP/GIF (first frame) bytes to an HxWx3 uint8 BGR array.
+
+    Raises ImageError with code ``empty_image``, ``not_an_image`` (unknown format: HTML, SVG,
+    random bytes), ``image_too_large`` (over the pixel limit) or ``corrupt_image`` (a known
+    format that does not decode, e.g. truncated).
+    """
+    if not data:
+        raise ImageError("empty_image", "the image is empty (0 bytes)")
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise ImageError("not_an_image", "the data is not a JPEG, PNG, WEBP or GIF image")
+    try:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error as exc:
+        raise ImageError(
+            "image_too_large", f"the {fmt} image is larger than {MAX_IMAGE_PIXELS} pixels"
+        ) from exc
+    if image is None or image.size == 0:
+        raise ImageError("corrupt_image", f"the {fmt} image is truncated or corrupt")
+    if image.shape[0] * image.shape[1] > MAX_IMAGE_PIXELS:
+        raise ImageError(
+            "image_too_large", f"the {fmt} image is larger than {MAX_IMAGE_PIXELS} pixels"
+        )
+    return image

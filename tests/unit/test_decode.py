@@ -1,0 +1,88 @@
+import os
+import struct
+import subprocess
+import sys
+import zlib
+
+import numpy as np
+import pytest
+
+from featurize import ImageError, decode_image, sniff_format
+from tests.conftest import encode
+
+
+@pytest.mark.parametrize("ext", [".jpg", ".png", ".webp", ".gif"])
+def test_decodes_every_supported_format(noise_image, ext):
+    image = decode_image(encode(noise_image, ext))
+    assert image.shape == noise_image.shape
+    assert image.dtype == np.uint8
+
+
+def test_png_round_trip_is_exact(noise_image):
+    assert np.array_equal(decode_image(encode(noise_image, ".png")), noise_image)
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"", "empty_image"),
+        (os.urandom(2048), "not_an_image"),
+        (b"<html><body>404</body></html>", "not_an_image"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', "not_an_image"),
+        (b"\xff\xd8\xff\xe0" + os.urandom(500), "corrupt_image"),
+    ],
+)
+def test_bad_bytes_give_typed_errors(data, code):
+    with pytest.raises(ImageError) as info:
+        decode_image(data)
+    assert info.value.code == code
+    assert info.value.as_dict() == {"code": code, "message": info.value.message}
+
+
+@pytest.mark.parametrize("ext", [".jpg", ".png"])
+def test_truncated_image_is_corrupt(noise_image, ext):
+    data = encode(noise_image, ext)
+    with pytest.raises(ImageError) as info:
+        decode_image(data[: len(data) // 2])
+    assert info.value.code == "corrupt_image"
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims a huge size: the decoder must refuse it before allocating."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 1024)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_pixel_bomb_is_refused_by_the_default_limit():
+    with pytest.raises(ImageError) as info:
+        decode_image(_png_header_only(30000, 30000))
+    assert info.value.code == "image_too_large"
+
+
+def test_pixel_limit_comes_from_the_environment(tmp_path):
+    """The limit is read before cv2 is imported; a fresh process proves the setting works."""
+    image = np.zeros((1200, 1200, 3), np.uint8)
+    path = tmp_path / "big.png"
+    path.write_bytes(encode(image, ".png"))
+    code = (
+        "import sys; from featurize import decode_image, ImageError\n"
+        "try:\n    decode_image(open(sys.argv[1], 'rb').read()); print('decoded')\n"
+        "except ImageError as e:\n    print(e.code)\n"
+    )
+    env = {**os.environ, "CELEBCLF_MAX_IMAGE_PIXELS": "1000000"}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "image_too_large"
+
+
+def test_sniff_format_names_formats_by_magic_bytes(noise_image):
+    assert sniff_format(encode(noise_image, ".webp")) == "webp"
+    assert sniff_format(encode(noise_image, ".gif")) == "gif"
+    assert sniff_format(b"RIFF\0\0\0\0WAVE") is None

@@ -1,0 +1,77 @@
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from featurize import analyze, decode_image, get_pipeline
+from featurize.features import SEED_DIM, seed_vector, wavelet_image
+
+SEED = get_pipeline("seed")
+
+
+def test_seed_vector_shape_dtype_and_determinism(noise_image):
+    first = seed_vector(noise_image)
+    assert first.shape == (SEED_DIM,) == (4096,)
+    assert first.dtype == np.float64
+    assert np.array_equal(first, seed_vector(noise_image.copy()))
+
+
+def test_seed_vector_layout_is_pixels_then_wavelet(noise_image):
+    vector = seed_vector(noise_image)
+    assert vector.min() >= 0 and vector.max() <= 255
+    flat = np.full((64, 64, 3), 128, np.uint8)
+    wave = seed_vector(flat)[3072:]
+    assert np.all(seed_vector(flat)[:3072] == 128)
+    assert np.all(wave == 0), "a flat image has no high frequencies"
+
+
+def test_wavelet_image_is_uint8_of_the_crop_size(noise_image):
+    out = wavelet_image(noise_image)
+    assert out.dtype == np.uint8 and out.shape == noise_image.shape[:2]
+
+
+def test_no_face_in_noise_or_blank(noise_image):
+    assert analyze(noise_image, SEED).faces == []
+    assert analyze(np.zeros((300, 300, 3), np.uint8), SEED).detections == []
+
+
+def test_unknown_pipeline_names_the_known_ones():
+    with pytest.raises(ValueError, match="seed"):
+        get_pipeline("nope")
+
+
+def test_real_faces_have_boxes_inside_the_image(kept_photos):
+    for path, _ in kept_photos[::10]:
+        image = decode_image(path.read_bytes())
+        faces = analyze(image, SEED).faces
+        assert faces, f"{path.name} was kept for training but no face is found now"
+        height, width = image.shape[:2]
+        for face in faces:
+            box = face.box
+            assert box.x >= 0 and box.y >= 0 and box.w > 0 and box.h > 0
+            assert box.x + box.w <= width and box.y + box.h <= height
+            assert face.vector.shape == (4096,)
+
+
+def test_downscaled_detection_finds_the_same_face_in_original_coordinates(kept_photos):
+    """Boxes found on a downscaled copy land on the full-resolution face (IoU > 0.6)."""
+    full = replace(SEED, detector=replace(SEED.detector, max_detect_side=None, max_eye_side=None))
+    checked = 0
+    for path, _ in kept_photos:
+        image = decode_image(path.read_bytes())
+        if max(image.shape[:2]) <= 1600:
+            continue
+        small_box = analyze(image, SEED).faces[0].box
+        full_faces = analyze(image, full).faces
+        if not full_faces:
+            continue
+        big = full_faces[0].box
+        ix = max(0, min(small_box.x + small_box.w, big.x + big.w) - max(small_box.x, big.x))
+        iy = max(0, min(small_box.y + small_box.h, big.y + big.h) - max(small_box.y, big.y))
+        inter = ix * iy
+        union = small_box.w * small_box.h + big.w * big.h - inter
+        assert inter / union > 0.6, path.name
+        checked += 1
+        if checked == 5:
+            break
+    assert checked >= 3, "not enough large photos to compare"

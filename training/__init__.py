@@ -1,0 +1,1 @@
+"""Dataset folder -> cleaned face crops -> model search -> model artifacts."""

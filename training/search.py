@@ -1,0 +1,102 @@
+"""The seed's model search: three scaled classifiers, each tuned by GridSearchCV."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from tqdm import tqdm
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    estimator: BaseEstimator
+    grid: dict[str, list[Any]]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    name: str
+    best_params: dict[str, Any]
+    cv_accuracy: float
+    test_accuracy: float
+    best_estimator: Pipeline
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.name,
+            "best_params": self.best_params,
+            "cv_accuracy": round(self.cv_accuracy, 4),
+            "test_accuracy": round(self.test_accuracy, 4),
+        }
+
+
+def _svc(seed: int, **params: Any) -> SVC:
+    return SVC(gamma="auto", random_state=seed, **params)
+
+
+def candidates(seed: int) -> list[Candidate]:
+    """The seed's grid. Its liblinear LogisticRegression was one-vs-rest; here explicitly so."""
+    return [
+        Candidate(
+            "svm", _svc(seed), {"svc__C": [1, 10, 100, 1000], "svc__kernel": ["rbf", "linear"]}
+        ),
+        Candidate(
+            "random_forest",
+            RandomForestClassifier(random_state=seed),
+            {"randomforestclassifier__n_estimators": [1, 5, 10]},
+        ),
+        Candidate(
+            "logistic_regression",
+            OneVsRestClassifier(LogisticRegression(solver="liblinear")),
+            {"onevsrestclassifier__estimator__C": [1, 5, 10]},
+        ),
+    ]
+
+
+def search(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    seed: int,
+    folds: int,
+    progress: bool = True,
+) -> list[SearchResult]:
+    """Tune every candidate on the train split and score its best on the held-out split."""
+    results = []
+    for cand in tqdm(candidates(seed), desc="model search", unit="model", disable=not progress):
+        grid = GridSearchCV(make_pipeline(StandardScaler(), cand.estimator), cand.grid, cv=folds)
+        grid.fit(x_train, y_train)
+        results.append(
+            SearchResult(
+                cand.name,
+                grid.best_params_,
+                float(grid.best_score_),
+                float(grid.best_estimator_.score(x_test, y_test)),
+                grid.best_estimator_,
+            )
+        )
+    return results
+
+
+def deployable(result: SearchResult, seed: int, folds: int) -> Pipeline:
+    """An unfitted copy of a search winner that gives class probabilities.
+
+    ``SVC(probability=True)`` is deprecated in scikit-learn 1.9; the supported replacement is
+    ``CalibratedClassifierCV(SVC(), ensemble=False)``. The other models have predict_proba.
+    """
+    if result.name != "svm":
+        return clone(result.best_estimator)
+    svc_params = {k.removeprefix("svc__"): v for k, v in result.best_params.items()}
+    calibrated = CalibratedClassifierCV(_svc(seed, **svc_params), ensemble=False, cv=folds)
+    return make_pipeline(StandardScaler(), calibrated)
