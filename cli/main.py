@@ -1,12 +1,11 @@
 """Entry point of ``celebclf``: builds the subcommand parser and dispatches."""
 
 import argparse
-import logging
 import sys
 
-from cli import predict, train
+from cli import predict, service, train, up
 
-SUBCOMMANDS = (train, predict)
+SUBCOMMANDS = (up, train, predict, service)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +19,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args = build_parser().parse_args(argv)
     return int(args.handler(args) or 0)
 

@@ -1,0 +1,243 @@
+"""Batches: many URLs or files at once, progress by counts, results paged or downloaded."""
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+from flask import Response, request, stream_with_context, url_for
+from flask_smorest import Blueprint
+from sqlalchemy import delete, select, update
+
+from api.context import current_owner, settings
+from api.errors import ApiError
+from api.intake import Item, bytes_item, url_item
+from api.jobs import read_json, upload_filename
+from api.schemas import (
+    BatchCreateSchema,
+    BatchSchema,
+    BatchUploadSchema,
+    ErrorSchema,
+    ItemsPageSchema,
+    ItemsQuerySchema,
+)
+from api.serializers import batch_counts, faces_by_job, serialize_batch, serialize_job
+from api.submit import submit_batch
+from db.models import Batch, Job, JobStatus, Payload, utcnow
+from db.session import unit_of_work
+
+blp = Blueprint("batches", __name__, url_prefix="/api/v1", description="Batches of images")
+EXPORT_PAGE = 1000
+
+
+def _read_items() -> list[Item]:
+    config = settings()
+    if request.mimetype == "multipart/form-data":
+        files = request.files.getlist("files")
+        if not files:
+            raise ApiError(400, "missing_files", "a multipart batch needs one or more 'files'")
+        if len(files) > config.max_batch_files:
+            raise ApiError(
+                400,
+                "too_many_files",
+                f"{len(files)} files; at most {config.max_batch_files} per batch",
+            )
+        return [bytes_item("upload", f.read(), upload_filename(f.filename)) for f in files]
+    if request.is_json:
+        urls = BatchCreateSchema().load(read_json())["urls"]
+        if len(urls) > config.max_batch_urls:
+            raise ApiError(
+                400, "too_many_urls", f"{len(urls)} URLs; at most {config.max_batch_urls} per batch"
+            )
+        return [url_item(url) for url in urls]
+    raise ApiError(
+        415,
+        "unsupported_media_type",
+        "send JSON with 'urls', or multipart/form-data with several 'files'",
+    )
+
+
+def _own_batch(session, batch_id) -> Batch:
+    batch = session.get(Batch, str(batch_id))
+    if batch is None or batch.owner != current_owner():
+        raise ApiError(404, "not_found", f"no batch {batch_id}")
+    return batch
+
+
+@blp.route("/batches", methods=["POST"])
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {"schema": BatchCreateSchema},
+            "multipart/form-data": {"schema": BatchUploadSchema},
+        },
+    }
+)
+@blp.response(202, BatchSchema)
+@blp.alt_response(400, schema=ErrorSchema)
+@blp.alt_response(413, schema=ErrorSchema)
+@blp.alt_response(415, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+def create_batch():
+    """Classify many images; items that are unusable from the start are failed at once."""
+    batch, _ = submit_batch(settings(), current_owner(), _read_items())
+    with unit_of_work(settings().database_url) as session:
+        body = serialize_batch(batch, batch_counts(session, batch.id))
+    return body, 202, {"Location": url_for("batches.get_batch", batch_id=batch.id)}
+
+
+@blp.route("/batches/<uuid:batch_id>")
+@blp.response(200, BatchSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def get_batch(batch_id):
+    """Progress: a count per job status, computed from the items themselves."""
+    with unit_of_work(settings().database_url) as session:
+        batch = _own_batch(session, batch_id)
+        return serialize_batch(batch, batch_counts(session, batch.id))
+
+
+def _page(session, batch_id: str, after: int, limit: int) -> tuple[list[dict], int | None]:
+    rows = list(
+        session.scalars(
+            select(Job)
+            .where(Job.batch_id == batch_id, Job.seq > after)
+            .order_by(Job.seq)
+            .limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    faces = faces_by_job(session, [job.id for job in rows])
+    items = [serialize_job(job, faces[job.id]) for job in rows]
+    return items, rows[-1].seq if more else None
+
+
+def _cursor(text: str | None) -> int:
+    if text is None:
+        return -1
+    if not text.isdigit():
+        raise ApiError(400, "invalid_cursor", "cursor must be a value from next_cursor")
+    return int(text)
+
+
+@blp.route("/batches/<uuid:batch_id>/items")
+@blp.arguments(ItemsQuerySchema, location="query")
+@blp.response(200, ItemsPageSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def list_items(query, batch_id):
+    """Items in submission order, ``limit`` at a time; follow ``next_cursor`` until null."""
+    with unit_of_work(settings().database_url) as session:
+        batch = _own_batch(session, batch_id)
+        items, last = _page(session, batch.id, _cursor(query["cursor"]), query["limit"])
+    return {"items": items, "next_cursor": None if last is None else str(last)}
+
+
+@blp.route("/batches/<uuid:batch_id>/cancel", methods=["POST"])
+@blp.response(200, BatchSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def cancel_batch(batch_id):
+    """Cancel every item not started yet; running items finish."""
+    now = utcnow()
+    with unit_of_work(settings().database_url) as session:
+        batch = _own_batch(session, batch_id)
+        batch.canceled_at = batch.canceled_at or now
+        canceled = select(Job.id).where(Job.batch_id == batch.id, Job.status == JobStatus.queued)
+        session.execute(delete(Payload).where(Payload.job_id.in_(canceled)))
+        session.execute(
+            update(Job)
+            .where(Job.batch_id == batch.id, Job.status == JobStatus.queued)
+            .values(status=JobStatus.canceled, finished_at=now, updated_at=now)
+        )
+        session.flush()
+        return serialize_batch(batch, batch_counts(session, batch.id))
+
+
+def _export(batch_id: str, render) -> Iterator[str]:
+    after = -1
+    while after is not None:
+        with unit_of_work(settings().database_url) as session:
+            items, after = _page(session, batch_id, after, EXPORT_PAGE)
+        yield from render(items)
+
+
+def _jsonl(items: list[dict]) -> Iterator[str]:
+    for item in items:
+        yield json.dumps(item, default=str) + "\n"
+
+
+CSV_COLUMNS = [
+    "item_id",
+    "url",
+    "filename",
+    "status",
+    "error_code",
+    "error_message",
+    "face",
+    "label",
+    "score",
+    "x",
+    "y",
+    "w",
+    "h",
+]
+
+
+def _csv(items: list[dict]) -> Iterator[str]:
+    """One row per face; an item without faces still gets one row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for item in items:
+        error = item["error"] or {}
+        head = [
+            item["id"],
+            item["url"],
+            item["filename"],
+            item["status"],
+            error.get("code"),
+            error.get("message"),
+        ]
+        for index, face in list(enumerate(item["faces"])) or [(None, None)]:
+            tail = (
+                [index, face["label"], face["score"], *face["box"].values()] if face else [None] * 7
+            )
+            writer.writerow(head + tail)
+    yield buffer.getvalue()
+
+
+def _download(batch_id, render, mimetype: str, extension: str, header: str = "") -> Response:
+    with unit_of_work(settings().database_url) as session:
+        batch = _own_batch(session, batch_id)
+    body = stream_with_context(_chain(header, _export(batch.id, render)))
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="batch-{batch.id}.{extension}"'},
+    )
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    if first:
+        yield first
+    yield from rest
+
+
+@blp.route("/batches/<uuid:batch_id>/results.jsonl")
+@blp.doc(
+    responses={
+        "200": {
+            "description": "one JSON object per item, as in /items",
+            "content": {"application/x-ndjson": {}},
+        }
+    }
+)
+def download_jsonl(batch_id):
+    """Every item's result as JSON Lines."""
+    return _download(batch_id, _jsonl, "application/x-ndjson", "jsonl")
+
+
+@blp.route("/batches/<uuid:batch_id>/results.csv")
+@blp.doc(responses={"200": {"description": "one row per face", "content": {"text/csv": {}}}})
+def download_csv(batch_id):
+    """Every item's result as CSV, one row per face."""
+    return _download(batch_id, _csv, "text/csv", "csv", ",".join(CSV_COLUMNS) + "\r\n")

@@ -1,0 +1,84 @@
+"""Single-image jobs: submit one image (upload, base64 or URL), then poll its result."""
+
+from flask import request, url_for
+from flask_smorest import Blueprint
+from werkzeug.exceptions import BadRequest
+
+from api.context import current_owner, settings
+from api.errors import ApiError
+from api.intake import Item, bytes_item, decode_base64, require_ok, url_item
+from api.schemas import ErrorSchema, JobCreatedSchema, JobCreateSchema, JobSchema, UploadSchema
+from api.serializers import faces_by_job, serialize_job
+from api.submit import submit_job
+from db.models import Job
+from db.session import unit_of_work
+
+blp = Blueprint("jobs", __name__, url_prefix="/api/v1", description="Single-image jobs")
+
+
+def read_json() -> object:
+    """The request's JSON body; 400 ``invalid_json`` when it does not parse."""
+    try:
+        return request.get_json()
+    except BadRequest as exc:
+        raise ApiError(400, "invalid_json", "the body is not valid JSON") from exc
+
+
+def upload_filename(name: str | None) -> str | None:
+    """The client's file name for display only (never used as a path)."""
+    return name.replace("\\", "/").rsplit("/", 1)[-1][:255] or None if name else None
+
+
+def _read_item() -> Item:
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise ApiError(400, "missing_file", "a multipart request needs a 'file' field")
+        return bytes_item("upload", upload.read(), upload_filename(upload.filename))
+    if request.is_json:
+        data = JobCreateSchema().load(read_json())
+        if "url" in data:
+            return url_item(data["url"])
+        return bytes_item("base64", decode_base64(data["image_base64"]))
+    raise ApiError(
+        415,
+        "unsupported_media_type",
+        "send multipart/form-data with 'file', or JSON with 'image_base64' or 'url'",
+    )
+
+
+@blp.route("/jobs", methods=["POST"])
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {"schema": JobCreateSchema},
+            "multipart/form-data": {"schema": UploadSchema},
+        },
+    }
+)
+@blp.response(202, JobCreatedSchema)
+@blp.alt_response(400, schema=ErrorSchema)
+@blp.alt_response(413, schema=ErrorSchema)
+@blp.alt_response(415, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+def create_job():
+    """Classify one image. Answers 202 with the job's id; poll its Location for the result."""
+    job = submit_job(settings(), current_owner(), require_ok(_read_item()))
+    return (
+        {"id": job.id, "status": job.status},
+        202,
+        {"Location": url_for("jobs.get_job", job_id=job.id)},
+    )
+
+
+@blp.route("/jobs/<uuid:job_id>")
+@blp.response(200, JobSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def get_job(job_id):
+    """A job's status and, once it has succeeded, every face found with its label."""
+    with unit_of_work(settings().database_url) as session:
+        job = session.get(Job, str(job_id))
+        if job is None or job.owner != current_owner():
+            raise ApiError(404, "not_found", f"no job {job_id}")
+        return serialize_job(job, faces_by_job(session, [job.id])[job.id])

@@ -1,0 +1,70 @@
+"""What the service knows and whether it can work: classes, liveness, readiness."""
+
+from flask_smorest import Blueprint
+from sqlalchemy import text
+
+from api.context import predictor, settings
+from api.errors import ApiError
+from api.schemas import ClassesSchema, ErrorSchema
+from db.session import get_engine
+
+blp = Blueprint("meta", __name__, description="Model and service status")
+
+
+@blp.route("/api/v1/classes")
+@blp.response(200, ClassesSchema)
+@blp.alt_response(503, schema=ErrorSchema)
+def classes():
+    """The people the model knows, and the model's version."""
+    model = predictor()
+    return {
+        "model": model.bundle.version,
+        "classes": model.bundle.classes,
+        "unknown_threshold": model.threshold,
+    }
+
+
+@blp.route("/healthz")
+def healthz():
+    """The process answers."""
+    return {"status": "ok"}
+
+
+def _check_database() -> str:
+    with get_engine(settings().database_url).connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return "ok"
+
+
+def _check_broker() -> str:
+    from tasks.celery_app import celery_app
+
+    with celery_app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, timeout=2)
+    return "ok"
+
+
+def _check_model() -> str:
+    return predictor().bundle.version
+
+
+@blp.route("/readyz")
+@blp.alt_response(503, schema=ErrorSchema)
+def readyz():
+    """Database, broker and model all usable; 503 naming what is not."""
+    checks, failing = {}, []
+    for name, check in (
+        ("database", _check_database),
+        ("broker", _check_broker),
+        ("model", _check_model),
+    ):
+        try:
+            checks[name] = check()
+        except Exception as exc:  # any failure means "not ready", and says why
+            checks[name] = f"error: {str(getattr(exc, 'message', exc))[:200]}"
+            failing.append(name)
+    if failing:
+        raise ApiError(
+            503, "not_ready", f"not ready: {', '.join(failing)} ({checks})", {"Retry-After": "5"}
+        )
+    return {"status": "ready", "checks": checks}

@@ -1,0 +1,50 @@
+"""The seed project's endpoints, for its existing client: synchronous, as it was."""
+
+import numpy as np
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from api.context import predictor
+from api.errors import ApiError
+from api.intake import check_image_bytes, decode_base64
+from api.schemas import ErrorSchema
+from featurize import ImageError, decode_image
+
+blp = Blueprint("seed", __name__, description="Compatibility with the seed's client")
+
+
+class SeedFormSchema(Schema):
+    image_data = fields.String(required=True, metadata={"description": "base64 data URL"})
+
+
+@blp.route("/hello")
+def hello():
+    """The seed's liveness check."""
+    return "hi"
+
+
+@blp.route("/classify_image", methods=["POST"])
+@blp.arguments(SeedFormSchema, location="form")
+@blp.alt_response(400, schema=ErrorSchema)
+def classify_image(form):
+    """The seed's answer: per face, the best class, percent per class index, the class map."""
+    data = decode_base64(form["image_data"])
+    if bad := check_image_bytes(data):
+        raise ApiError(400, *bad)
+    try:
+        image = decode_image(data)
+    except ImageError as exc:
+        raise ApiError(400, exc.code, exc.message) from exc
+    model = predictor()
+    names = model.bundle.classes
+    answer = [
+        {
+            "class": max(face.probabilities, key=face.probabilities.__getitem__),
+            "class_probability": np.around(
+                [face.probabilities[n] * 100 for n in names], 2
+            ).tolist(),
+            "class_dictionary": model.bundle.class_dictionary,
+        }
+        for face in model.predict_image(image)
+    ]
+    return answer, 200, {"Access-Control-Allow-Origin": "*"}

@@ -1,0 +1,110 @@
+"""``celebclf db upgrade | api | worker | sweeper``: one part of the service each.
+
+Compose runs each as its own service; ``celebclf up`` runs them all.
+"""
+
+import argparse
+import os
+import sys
+
+from config import get_settings
+from config.logs import setup_logging
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    db = commands.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: apply every migration")
+    db.set_defaults(handler=run_db)
+
+    api = commands.add_parser("api", help="serve the HTTP API and page (gunicorn)")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8000)
+    api.add_argument("--processes", type=int, default=2, help="gunicorn worker processes")
+    api.add_argument("--threads", type=int, default=4, help="threads per process")
+    api.add_argument("--migrate", action="store_true", help="upgrade the database first")
+    api.set_defaults(handler=run_api)
+
+    worker = commands.add_parser("worker", help="run a Celery worker that classifies jobs")
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="pool processes (default: number of cores)",
+    )
+    worker.add_argument(
+        "--name", default=f"worker-{os.getpid()}", help="node name, unique per worker"
+    )
+    worker.set_defaults(handler=run_worker)
+
+    sweeper = commands.add_parser("sweeper", help="re-queue lost jobs, fail crashing ones")
+    sweeper.set_defaults(handler=run_sweeper)
+
+
+def run_db(_args: argparse.Namespace) -> int:
+    from db.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    return 0
+
+
+def run_api(args: argparse.Namespace) -> int:
+    if args.migrate:
+        run_db(args)
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "api.wsgi:app",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.processes),
+        "--threads",
+        str(args.threads),
+        "--graceful-timeout",
+        "20",
+        "--access-logfile",
+        "-",
+    ]
+    os.execv(sys.executable, command)
+
+
+def _require_broker() -> None:
+    if not get_settings().redis_url:
+        print("REDIS_URL is not set (celebclf up starts a Redis for you)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    _require_broker()
+    import tasks.classify
+    import tasks.dispatch  # noqa: F401
+    from tasks.celery_app import celery_app
+
+    settings = get_settings()
+    celery_app.worker_main(
+        [
+            "worker",
+            "--queues",
+            settings.queue,
+            "--concurrency",
+            str(args.concurrency),
+            "--hostname",
+            f"{args.name}@%h",
+            "--loglevel",
+            settings.log_level,
+            "--without-mingle",
+            "--without-gossip",
+        ]
+    )
+    return 0
+
+
+def run_sweeper(_args: argparse.Namespace) -> int:
+    _require_broker()
+    from tasks.sweeper import run_forever
+
+    settings = get_settings()
+    setup_logging(settings.log_level)
+    run_forever(settings)
+    return 0

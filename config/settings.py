@@ -1,0 +1,97 @@
+"""Every setting celebclf reads, with its default. README "Configuration" mirrors this list.
+
+Read once per process (``get_settings``); tests build ``Settings.from_env(overrides)``.
+"""
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from functools import cache
+from pathlib import Path
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(text: str) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(part.strip()) for part in text.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    model_dir: str | None
+    max_body_bytes: int
+    max_batch_urls: int
+    max_batch_files: int
+    fetch_allow_private: tuple[Network, ...]
+    fetch_timeout_s: float
+    fetch_max_bytes: int
+    fetch_max_redirects: int
+    task_time_limit_s: int
+    max_attempts: int
+    requeue_after_s: int
+    sweep_interval_s: float
+    opencv_threads: int
+    unknown_threshold: float | None
+    queue: str
+    log_level: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("CELEBCLF_DATA_DIR", "data")).resolve()
+
+        def get(name: str, default: str) -> str:
+            return env.get(f"CELEBCLF_{name}", default)
+
+        return cls(
+            data_dir=data_dir,
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'celebclf.sqlite3'}",
+            redis_url=env.get("REDIS_URL") or None,
+            model_dir=get("MODEL_DIR", "") or None,
+            max_body_bytes=int(get("MAX_BODY_BYTES", str(32 * 1024 * 1024))),
+            max_batch_urls=int(get("MAX_BATCH_URLS", "10000")),
+            max_batch_files=int(get("MAX_BATCH_FILES", "100")),
+            fetch_allow_private=_networks(get("FETCH_ALLOW_PRIVATE", "")),
+            fetch_timeout_s=float(get("FETCH_TIMEOUT", "20")),
+            fetch_max_bytes=int(get("FETCH_MAX_BYTES", str(20 * 1024 * 1024))),
+            fetch_max_redirects=int(get("FETCH_MAX_REDIRECTS", "3")),
+            task_time_limit_s=int(get("TASK_TIME_LIMIT", "120")),
+            max_attempts=int(get("MAX_ATTEMPTS", "3")),
+            requeue_after_s=int(get("REQUEUE_AFTER", "120")),
+            sweep_interval_s=float(get("SWEEP_INTERVAL", "15")),
+            opencv_threads=int(get("OPENCV_THREADS", "1")),
+            unknown_threshold=float(get("UNKNOWN_THRESHOLD", ""))
+            if get("UNKNOWN_THRESHOLD", "")
+            else None,
+            queue=get("QUEUE", "celebclf"),
+            log_level=get("LOG_LEVEL", "INFO").upper(),
+        )
+
+    @property
+    def stale_running_after_s(self) -> int:
+        """A ``running`` job older than this was lost with its worker (limit + margin)."""
+        return self.task_time_limit_s + 30
+
+    @property
+    def visibility_timeout_s(self) -> int:
+        """Broker redelivery delay for unacknowledged tasks: well above the hard time limit."""
+        return self.task_time_limit_s * 2 + 60
+
+    def as_public_dict(self) -> dict[str, str]:
+        """For start-up logs: every setting, with credentials in URLs masked."""
+        from sqlalchemy.engine import make_url
+
+        shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
+        for key in ("database_url", "redis_url"):
+            if getattr(self, key):
+                shown[key] = make_url(getattr(self, key)).render_as_string(hide_password=True)
+        return shown
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings.from_env()

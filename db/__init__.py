@@ -1,0 +1,1 @@
+"""SQLAlchemy models, the session factory and Alembic migrations: the source of truth."""

@@ -1,0 +1,131 @@
+"""Job state changes as compare-and-set updates: safe with many workers, redeliveries and sweeps.
+
+A job is ``queued`` -> ``running`` (claimed, ``attempts`` + 1) -> ``succeeded``/``failed``, or
+``canceled`` while still queued. Only the holder of the current attempt may end a job, so a
+task that runs twice (redelivery, sweeper re-queue) writes one result at most.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from db.models import Face, Job, JobStatus, Payload, utcnow
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A job this worker now holds, with what it needs to do the work."""
+
+    job_id: str
+    attempt: int
+    source: str
+    url: str | None
+    data: bytes | None
+
+
+@dataclass(frozen=True)
+class FaceRow:
+    x: int
+    y: int
+    w: int
+    h: int
+    label: str
+    score: float
+    probabilities: dict[str, float]
+
+
+def _claimable(job_id: str, stale_before: datetime):
+    """Queued, or running but abandoned (its worker died past the hard time limit)."""
+    return and_(
+        Job.id == job_id,
+        or_(
+            Job.status == JobStatus.queued,
+            and_(Job.status == JobStatus.running, Job.updated_at < stale_before),
+        ),
+    )
+
+
+def claim(
+    session: Session, job_id: str, max_attempts: int, stale_after_s: int
+) -> tuple[Claim | None, bool]:
+    """Take the job for this worker. Returns (claim or None, gave_up).
+
+    ``gave_up`` is True when the job had used all its attempts (a poison input that kills its
+    process each time): it is now ``failed`` instead of being tried forever.
+    """
+    now = utcnow()
+    where = _claimable(job_id, now - timedelta(seconds=stale_after_s))
+    exhausted = session.execute(
+        update(Job)
+        .where(where, Job.attempts >= max_attempts)
+        .values(
+            status=JobStatus.failed,
+            error_code="too_many_attempts",
+            error_message=f"the job's process crashed or timed out {max_attempts} times",
+            finished_at=now,
+            updated_at=now,
+        )
+    ).rowcount
+    if exhausted:
+        session.execute(delete(Payload).where(Payload.job_id == job_id))
+        return None, True
+    claimed = session.execute(
+        update(Job)
+        .where(where)
+        .values(status=JobStatus.running, attempts=Job.attempts + 1, started_at=now, updated_at=now)
+    ).rowcount
+    if not claimed:
+        return None, False
+    job = session.execute(select(Job.source, Job.url, Job.attempts).where(Job.id == job_id)).one()
+    data = session.scalar(select(Payload.data).where(Payload.job_id == job_id))
+    return Claim(job_id, job.attempts, job.source, job.url, data), False
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> None:
+    dialect = session.get_bind().dialect.name
+    module = {"postgresql": postgresql, "sqlite": sqlite}.get(dialect)
+    statement = module.insert(Face).on_conflict_do_nothing() if module else insert(Face)
+    session.execute(statement, rows)
+
+
+def _end(session: Session, claim_: Claim, values: dict) -> bool:
+    now = utcnow()
+    ended = session.execute(
+        update(Job)
+        .where(
+            Job.id == claim_.job_id, Job.status == JobStatus.running, Job.attempts == claim_.attempt
+        )
+        .values(finished_at=now, updated_at=now, **values)
+    ).rowcount
+    if ended:
+        session.execute(delete(Payload).where(Payload.job_id == claim_.job_id))
+    return bool(ended)
+
+
+def succeed(session: Session, claim_: Claim, faces: Sequence[FaceRow], model_version: str) -> bool:
+    """Write the result once; False if this attempt no longer holds the job."""
+    if not _end(session, claim_, {"status": JobStatus.succeeded, "model_version": model_version}):
+        return False
+    if faces:
+        _insert_ignoring_duplicates(
+            session,
+            [{"job_id": claim_.job_id, "idx": i, **vars(face)} for i, face in enumerate(faces)],
+        )
+    return True
+
+
+def fail(session: Session, claim_: Claim, code: str, message: str) -> bool:
+    """End the job as failed with a reason a client can read."""
+    return _end(
+        session,
+        claim_,
+        {"status": JobStatus.failed, "error_code": code, "error_message": message[:2000]},
+    )
+
+
+def mark_enqueued(session: Session, job_ids: Sequence[str]) -> None:
+    session.execute(update(Job).where(Job.id.in_(job_ids)).values(enqueued_at=utcnow()))

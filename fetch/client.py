@@ -1,0 +1,135 @@
+"""Fetch image bytes over HTTP(S) with a total deadline, a byte cap and checked redirects.
+
+A read timeout alone lets a server that drips one byte a second hold a worker for hours, so
+the deadline is checked between reads of whatever has arrived (``read1``); the cap is
+counted while streaming, whatever Content-Length claims.
+"""
+
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import urllib3
+
+from featurize import sniff_format
+from fetch.guard import BlockedAddress, Network, resolve_pinned
+
+CHUNK = 64 * 1024
+CONNECT_TIMEOUT_S = 5.0
+USER_AGENT = "celebclf/0.1 (+image fetcher)"
+
+
+class FetchError(Exception):
+    """The URL could not give an image; ``code`` is stable, ``message`` says why."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    timeout_s: float = 20.0
+    max_bytes: int = 20 * 1024 * 1024
+    max_redirects: int = 3
+    allow_private: tuple[Network, ...] = ()
+
+
+def validate_url(url: str) -> None:
+    """Cheap checks an API can make before accepting a URL (scheme, host, length)."""
+    if len(url) > 2048:
+        raise FetchError("invalid_url", "the URL is longer than 2048 characters")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FetchError(
+            "invalid_url", f"only http and https URLs are fetched, not {parts.scheme!r}"
+        )
+    if not parts.hostname:
+        raise FetchError("invalid_url", "the URL has no host")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise FetchError("invalid_url", f"the URL's port is invalid: {exc}") from exc
+
+
+def _open(url: str, policy: FetchPolicy, deadline: float) -> urllib3.BaseHTTPResponse:
+    validate_url(url)
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        ip = resolve_pinned(parts.hostname, port, policy.allow_private)
+    except BlockedAddress as exc:
+        raise FetchError("blocked_address", str(exc)) from exc
+    except OSError as exc:
+        raise FetchError("fetch_failed", f"cannot resolve {parts.hostname}: {exc}") from exc
+    host_header = parts.netloc.rsplit("@", 1)[-1]
+    remaining = max(0.1, deadline - time.monotonic())
+    timeout = urllib3.Timeout(connect=min(CONNECT_TIMEOUT_S, remaining), read=min(5.0, remaining))
+    if parts.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            str(ip),
+            port,
+            server_hostname=parts.hostname,
+            assert_hostname=parts.hostname,
+            timeout=timeout,
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(str(ip), port, timeout=timeout)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return pool.urlopen(
+        "GET",
+        path,
+        headers={"Host": host_header, "User-Agent": USER_AGENT, "Accept": "image/*"},
+        redirect=False,
+        retries=False,
+        preload_content=False,
+    )
+
+
+def _read_capped(response: urllib3.BaseHTTPResponse, policy: FetchPolicy, deadline: float) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > policy.max_bytes:
+        raise FetchError("too_large", f"the file is {declared} bytes, over {policy.max_bytes}")
+    body = bytearray()
+    while chunk := response.read1(CHUNK):
+        body += chunk
+        if len(body) > policy.max_bytes:
+            raise FetchError("too_large", f"the file is over {policy.max_bytes} bytes")
+        if len(body) >= 12 and len(body) - len(chunk) < 12 and sniff_format(bytes(body)) is None:
+            raise FetchError("not_an_image", "the URL does not serve a JPEG, PNG, WEBP or GIF")
+        if time.monotonic() > deadline:
+            raise FetchError("fetch_timeout", f"the download took over {policy.timeout_s:g} s")
+    return bytes(body)
+
+
+def fetch_image(url: str, policy: FetchPolicy) -> bytes:
+    """The bytes at ``url`` after at most ``max_redirects`` checked redirects.
+
+    Raises FetchError: invalid_url, blocked_address, fetch_failed, http_error,
+    too_many_redirects, fetch_timeout, too_large, not_an_image.
+    """
+    deadline = time.monotonic() + policy.timeout_s
+    for _ in range(policy.max_redirects + 1):
+        try:
+            response = _open(url, policy, deadline)
+            try:
+                if response.status in (301, 302, 303, 307, 308) and response.headers.get(
+                    "Location"
+                ):
+                    url = urljoin(url, response.headers["Location"])
+                    continue
+                if response.status >= 400:
+                    raise FetchError("http_error", f"the server answered HTTP {response.status}")
+                return _read_capped(response, policy, deadline)
+            finally:
+                response.release_conn()
+        except urllib3.exceptions.NewConnectionError as exc:  # a TimeoutError subclass in urllib3
+            raise FetchError("fetch_failed", f"cannot connect: {exc.__cause__ or exc}") from exc
+        except (urllib3.exceptions.TimeoutError, TimeoutError) as exc:
+            raise FetchError("fetch_timeout", f"the server did not answer in time: {exc}") from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise FetchError("fetch_failed", f"cannot fetch the URL: {exc}") from exc
+    raise FetchError("too_many_redirects", f"more than {policy.max_redirects} redirects")

@@ -1,0 +1,1 @@
+"""Celery app and thin tasks: load the row, call featurize/inference, write the result."""

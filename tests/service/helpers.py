@@ -1,0 +1,178 @@
+"""Real processes and servers for service tests: Redis, databases, the loopback photo server."""
+
+import contextlib
+import functools
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+
+REPO = Path(__file__).resolve().parents[2]
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CELEBCLF_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_TEST_URL = os.environ.get("CELEBCLF_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def postgres_reachable() -> bool:
+    try:
+        with create_engine(POSTGRES_ADMIN_URL).connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
+    name = f"celebclf_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        from db.session import _engines
+
+        for url in [u for u in _engines if u.endswith(f"/{name}")]:
+            _engines.pop(url).dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class PhotoHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder, plus /slow/<seconds>/<path> to keep a worker busy on purpose."""
+
+    def log_message(self, *_args) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.server.hits += 1
+        parts = self.path.split("/")
+        if len(parts) > 3 and parts[1] == "slow":
+            time.sleep(float(parts[2]))
+            self.path = "/" + "/".join(parts[3:])
+        super().do_GET()
+
+
+@contextlib.contextmanager
+def photo_server(root: Path) -> Iterator[str]:
+    """An HTTP server on loopback serving ``root``; yields its base URL."""
+    handler = functools.partial(PhotoHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.hits = 0
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def url_for_photo(base: str, root: Path, path: Path) -> str:
+    return f"{base}/{urllib.parse.quote(str(path.relative_to(root)))}"
+
+
+class Service:
+    """API + worker + sweeper as real processes sharing one database and one Redis queue."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path, workers: int = 2) -> None:
+        self.env = env
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_dir = log_dir
+        self.workers = workers
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def spawn(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+        log = (self.log_dir / f"{name}.log").open("ab")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", *args],
+            cwd=REPO,
+            env=env or self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes[name] = process
+        return process
+
+    def start(self) -> "Service":
+        subprocess.run(
+            [sys.executable, "-m", "cli.main", "db", "upgrade"],
+            cwd=REPO,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+        self.spawn("api", "api", "--port", str(self.port), "--processes", "1")
+        self.spawn("worker", "worker", "--concurrency", str(self.workers), "--name", "test")
+        self.spawn("sweeper", "sweeper")
+        self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{self.base}/readyz", timeout=2).status_code == 200:
+                    return
+            time.sleep(0.3)
+        raise RuntimeError(f"service not ready; see logs in {self.log_dir}")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def wait_job(self, job_id: str, timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            body = requests.get(f"{self.base}/api/v1/jobs/{job_id}", timeout=5).json()
+            if body["status"] in ("succeeded", "failed", "canceled"):
+                return body
+            time.sleep(0.2)
+        raise TimeoutError(f"job {job_id} not finished: {body}")
+
+    def wait_batch(self, batch_id: str, timeout: float = 180) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            body = requests.get(f"{self.base}/api/v1/batches/{batch_id}", timeout=5).json()
+            if body["status"] in ("completed", "canceled"):
+                return body
+            time.sleep(0.3)
+        raise TimeoutError(f"batch {batch_id} not finished: {body}")
