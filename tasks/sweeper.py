@@ -13,6 +13,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import and_, func, or_, select, update
 
@@ -98,12 +99,20 @@ def sweep(settings: Settings) -> SweepReport:
     return report
 
 
+def heartbeat_path(settings: Settings) -> Path:
+    """Touched after every successful sweep; a health check reads its age."""
+    return settings.data_dir / "sweeper.heartbeat"
+
+
 def run_forever(settings: Settings) -> None:
     """The sweeper process: sweep, sleep, repeat; a failed sweep is logged and retried."""
     log.info("sweeper started", extra={"interval_s": settings.sweep_interval_s})
+    heartbeat = heartbeat_path(settings)
+    heartbeat.parent.mkdir(parents=True, exist_ok=True)
     while True:
         try:
             sweep(settings)
+            heartbeat.touch()
         except Exception:
             log.exception("sweep failed; retrying next interval")
         time.sleep(settings.sweep_interval_s)

@@ -104,8 +104,11 @@ def url_for_photo(base: str, root: Path, path: Path) -> str:
 class Service:
     """API + worker + sweeper as real processes sharing one database and one Redis queue."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path, workers: int = 2) -> None:
+    def __init__(
+        self, env: dict[str, str], log_dir: Path, workers: int = 2, worker_processes: int = 1
+    ) -> None:
         self.env = env
+        self.worker_processes = worker_processes
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_dir = log_dir
@@ -134,7 +137,15 @@ class Service:
             capture_output=True,
         )
         self.spawn("api", "api", "--port", str(self.port), "--processes", "1")
-        self.spawn("worker", "worker", "--concurrency", str(self.workers), "--name", "test")
+        for index in range(self.worker_processes):
+            self.spawn(
+                f"worker-{index}",
+                "worker",
+                "--concurrency",
+                str(self.workers),
+                "--name",
+                f"test-{index}",
+            )
         self.spawn("sweeper", "sweeper")
         self.wait_ready()
         return self

@@ -1,0 +1,119 @@
+"""docker-compose.yml, Dockerfile and Procfile, checked offline (no Docker engine here)."""
+
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cli.main import build_parser
+from config import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+ONE_SHOT = {"migrate"}
+
+
+def test_compose_file_is_valid_against_the_compose_spec():
+    checker = shutil.which("check-jsonschema")
+    assert checker, "check-jsonschema is a test dependency"
+    result = subprocess.run(
+        [checker, "--builtin-schema", "vendor.compose-spec", str(REPO / "docker-compose.yml")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_reference_exists():
+    for name, service in SERVICES.items():
+        for dependency in service.get("depends_on", {}):
+            assert dependency in SERVICES, f"{name} depends on unknown {dependency}"
+        for mount in service.get("volumes", []):
+            source = mount.split(":", 1)[0]
+            if not source.startswith((".", "/")):
+                assert source in COMPOSE["volumes"], f"{name} mounts undeclared {source}"
+
+
+def test_every_variable_is_documented_and_no_secret_has_a_default():
+    text = (REPO / "docker-compose.yml").read_text()
+    documented = set(
+        re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (REPO / ".env.example").read_text(), re.MULTILINE)
+    )
+    for name, rest in re.findall(r"\$\{([A-Z0-9_]+)([^}]*)\}", text):
+        assert name in documented, f"${{{name}}} is not in .env.example"
+        if "PASSWORD" in name:
+            assert rest.startswith(":?"), f"{name} must be required, never defaulted"
+
+
+def test_long_running_services_have_health_checks_and_restart():
+    for name, service in SERVICES.items():
+        if name in ONE_SHOT:
+            continue
+        assert "healthcheck" in service, name
+        assert service.get("restart") == "unless-stopped", name
+
+
+def test_worker_scales_and_outlives_its_tasks():
+    worker = SERVICES["worker"]
+    assert "container_name" not in worker and "ports" not in worker
+    grace = int(worker["stop_grace_period"].rstrip("s"))
+    assert grace > Settings.from_env({}).task_time_limit_s
+
+
+def test_only_the_api_is_published_by_default():
+    published = {name for name, s in SERVICES.items() if "ports" in s and "profiles" not in s}
+    assert published == {"api"}
+    assert SERVICES["flower"]["profiles"] == ["monitoring"]
+
+
+def test_app_services_share_one_image_and_differ_by_command():
+    app = {name: s for name, s in SERVICES.items() if s.get("image") == "celebclf:latest"}
+    assert set(app) == {"migrate", "api", "worker", "sweeper", "flower"}
+    assert len({repr(s["build"]) for s in app.values()}) == 1
+    assert SERVICES["redis"]["command"][-2:] == ["--maxmemory-policy", "noeviction"]
+    assert "--appendonly" in SERVICES["redis"]["command"]
+
+
+def _celebclf_args(command: list[str]) -> list[str]:
+    if command[0] == "sh":
+        command = shlex.split(command[-1].removeprefix("exec "))
+    assert command[0] == "celebclf"
+    return [arg.replace("$$HOSTNAME", "h") for arg in command[1:]]
+
+
+@pytest.mark.parametrize("service", ["migrate", "api", "worker", "sweeper"])
+def test_compose_commands_are_real_subcommands(service):
+    args = _celebclf_args(SERVICES[service]["command"])
+    args = [re.sub(r"\$\{[^}]*:-([^}]*)\}", r"\1", arg) for arg in args]
+    assert build_parser().parse_args(args).handler
+
+
+def test_procfile_commands_are_real_subcommands():
+    for line in (REPO / "Procfile").read_text().splitlines():
+        kind, command = line.split(":", 1)
+        args = shlex.split(command.replace("$PORT", "8000"))
+        assert args[0] == "celebclf", kind
+        assert build_parser().parse_args(args[1:]).handler
+    assert {"web", "worker"} <= {
+        line.split(":")[0] for line in (REPO / "Procfile").read_text().splitlines()
+    }
+
+
+def test_dockerfile_runs_as_non_root_with_the_pixel_limit_and_the_lock():
+    text = (REPO / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim", text, re.MULTILINE)
+    assert re.search(r"^USER celebclf", text, re.MULTILINE)
+    assert "OPENCV_IO_MAX_IMAGE_PIXELS=" in text
+    assert "pip install -c constraints.txt" in text
+    assert "COPY --chmod=0444 models/default" in text
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", text, re.MULTILINE))
+    packages = {p.name for p in REPO.iterdir() if (p / "__init__.py").is_file()} - {
+        "tests",
+        "bench",
+    }
+    assert copied == packages, "every package the app imports is copied into the image"
