@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_smorest import Api
 
-from api import batches, errors, jobs, meta, seed
+from api import batches, errors, jobs, meta, page, seed
 from api.schemas import ErrorSchema
 from config import Settings, get_settings
 
@@ -35,10 +35,11 @@ def _init_openapi(app: Flask) -> None:
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app; tests pass their own Settings, production reads the environment."""
     settings = settings or get_settings()
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # the page blueprint serves /static
     app.config["CELEBCLF_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
     _init_openapi(app)
+    page.init_app(app)
     errors.init_app(app)  # after the Api: our error format replaces flask-smorest's
     return app

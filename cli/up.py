@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         print(
             f"\ncelebclf is up ({args.workers} worker processes)\n"
-            f"  API:     {base}/api/v1/\n  OpenAPI: {base}/openapi.json\n"
+            f"  page:    {base}/\n  API:     {base}/api/v1/\n  OpenAPI: {base}/openapi.json\n"
             f"  data:    {settings.data_dir}\nPress Ctrl-C to stop.\n",
             flush=True,
         )

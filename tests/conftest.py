@@ -7,6 +7,8 @@ import pytest
 
 from featurize.opencv import cv2
 
+pytest_plugins = ["tests.service.fixtures"]
+
 REPO = Path(__file__).resolve().parents[1]
 DATASETS = REPO.parent / "shared" / "datasets"
 SPORTS = DATASETS / "sports-celebrities"

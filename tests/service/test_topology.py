@@ -6,7 +6,7 @@ import json
 import pytest
 import requests
 
-from tests.service.conftest import service_env
+from tests.service.fixtures import service_env
 from tests.service.helpers import Service, postgres_database, postgres_reachable, url_for_photo
 
 

@@ -74,7 +74,8 @@ def test_up_serves_jobs_on_embedded_defaults_and_stops_on_ctrl_c(data_dir, tmp_p
     process = start_up(data_dir, port, log)
     try:
         wait_ready(base, process, log)
-        assert f"API:     {base}/api/v1/" in log.read_text()
+        assert f"page:    {base}/" in log.read_text()
+        assert "drop-zone" in requests.get(f"{base}/").text
         redis_exe = Path(os.readlink(f"/proc/{redis_pid(data_dir)}/exe"))
         assert redis_exe.is_relative_to(Path(sys.prefix)), "the pip-installed Redis is used"
         path, person = kept_photos[0]

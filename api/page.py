@@ -1,0 +1,24 @@
+"""The web page: static files under api/web, no build step, nothing fetched from a CDN."""
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, send_from_directory
+
+WEB = Path(__file__).resolve().parent / "web"
+
+blueprint = Blueprint(
+    "page", __name__, static_folder=str(WEB / "static"), static_url_path="/static"
+)
+
+
+@blueprint.route("/")
+@blueprint.route("/batches/<uuid:_batch_id>")
+def index(_batch_id=None):
+    """One page; the batch view has its own URL so it can be reopened and shared."""
+    response = send_from_directory(WEB, "index.html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(blueprint)

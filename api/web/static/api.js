@@ -1,0 +1,80 @@
+// Talking to the celebclf API: one place that turns every failure into a sentence for people.
+
+const MESSAGES = {
+  not_an_image: "This file is not an image we can read (JPEG, PNG, WEBP or GIF).",
+  corrupt_image: "This image is damaged or truncated and cannot be read.",
+  empty_image: "This file is empty.",
+  image_too_large: "This image has too many pixels to process.",
+  payload_too_large: "This file is too large to upload.",
+  too_large: "The image at this URL is too large.",
+  invalid_url: "This is not a valid http(s) URL.",
+  blocked_address: "This URL points to a private address and cannot be fetched.",
+  fetch_failed: "Could not fetch the URL.",
+  http_error: "Could not fetch the URL.",
+  fetch_timeout: "Could not fetch the URL: it took too long.",
+  too_many_redirects: "Could not fetch the URL: too many redirects.",
+  database_unavailable: "The service is busy restarting; try again in a few seconds.",
+};
+const FETCH_CODES = new Set(["fetch_failed", "http_error", "fetch_timeout", "too_many_redirects"]);
+
+export class ApiError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** A sentence for an API error object {code, message}. */
+export function describeError(error) {
+  if (!error) return "";
+  const known = MESSAGES[error.code];
+  if (FETCH_CODES.has(error.code)) return `${known} (${error.message})`;
+  return known || error.message || "Something went wrong.";
+}
+
+/** fetch + JSON, raising ApiError with a readable message on any failure. */
+export async function api(path, options = {}) {
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch {
+    throw new ApiError("server_unreachable", "The server is not reachable. Is celebclf running?");
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = body && body.error;
+    if (!error && response.status >= 500) {
+      throw new ApiError("server_error", "The server is not reachable. Is celebclf running?");
+    }
+    throw new ApiError(error?.code || "http_" + response.status, describeError(error));
+  }
+  return body;
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const percent = (p) => `${(p * 100).toFixed(1)}%`;
+
+/** Make an element act like a file drop target that also opens a file picker. */
+export function dropTarget(zone, input, onFiles) {
+  zone.addEventListener("click", () => input.click());
+  zone.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      input.click();
+    }
+  });
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("over");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("over");
+    if (event.dataTransfer.files.length) onFiles([...event.dataTransfer.files]);
+  });
+  input.addEventListener("change", () => {
+    if (input.files.length) onFiles([...input.files]);
+  });
+}

@@ -1,0 +1,152 @@
+// Batches: many URLs or files -> a batch with its own URL -> live progress -> paged results.
+
+import { api, ApiError, describeError, dropTarget, percent, sleep } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const PAGE_SIZE = 25;
+let files = [];
+let pageCursors = [null];
+let pageIndex = 0;
+let polling = null;
+
+function refreshStart() {
+  $("batch-start").disabled = !(files.length || $("batch-urls").value.trim());
+}
+
+function showError(message) {
+  $("batch-error").textContent = message;
+  $("batch-error").hidden = !message;
+}
+
+async function start() {
+  showError("");
+  $("batch-start").disabled = true;
+  try {
+    let batch;
+    if (files.length) {
+      const form = new FormData();
+      files.forEach((file) => form.append("files", file));
+      batch = await api("/api/v1/batches", { method: "POST", body: form });
+    } else {
+      const urls = $("batch-urls").value.split("\n").map((u) => u.trim()).filter(Boolean);
+      batch = await api("/api/v1/batches", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ urls }),
+      });
+    }
+    history.pushState({}, "", `/batches/${batch.id}`);
+    openBatch(batch.id);
+  } catch (error) {
+    showError(error instanceof ApiError ? error.message : String(error));
+  } finally {
+    refreshStart();
+  }
+}
+
+function renderCounts(batch) {
+  const c = batch.counts;
+  const done = c.succeeded + c.failed + c.canceled;
+  $("progress-bar").value = Math.round(batch.progress * 100);
+  $("progress-text").textContent = `${done} of ${batch.total} done (${percent(batch.progress)})`;
+  const entries = [["queued", c.queued], ["running", c.running], ["done", c.succeeded],
+    ["failed", c.failed], ["canceled", c.canceled]];
+  $("counts").replaceChildren(...entries.map(([name, n]) => {
+    const li = document.createElement("li");
+    li.dataset.count = name;
+    li.textContent = `${name}: ${n}`;
+    return li;
+  }));
+  $("batch-state").textContent = batch.status;
+  $("batch-cancel").disabled = batch.status === "completed" || batch.status === "canceled";
+}
+
+function imageCell(cell, item) {
+  cell.className = "image";
+  if (item.url) {
+    const img = document.createElement("img");
+    img.className = "thumb";
+    img.loading = "lazy";
+    img.alt = "";
+    img.src = item.url;
+    img.onerror = () => img.remove();
+    const link = document.createElement("a");
+    link.href = item.url;
+    link.textContent = item.url.split("/").pop() || item.url;
+    cell.append(img, " ", link);
+  } else {
+    cell.textContent = item.filename || "(upload)";
+  }
+}
+
+function renderItems(items) {
+  const body = $("items").tBodies[0];
+  body.innerHTML = "";
+  for (const item of items) {
+    const row = body.insertRow();
+    const best = [...item.faces].sort((a, b) => b.score - a.score)[0];
+    imageCell(row.insertCell(), item);
+    row.insertCell().textContent = best ? best.label.replaceAll("_", " ")
+      : item.status === "succeeded" ? "no face found" : "";
+    const score = row.insertCell();
+    score.className = "num";
+    score.textContent = best ? percent(best.score) : "";
+    row.insertCell().textContent = item.status;
+    row.insertCell().textContent = describeError(item.error);
+  }
+}
+
+async function loadPage(batchId) {
+  const cursor = pageCursors[pageIndex];
+  const query = new URLSearchParams({ limit: PAGE_SIZE });
+  if (cursor) query.set("cursor", cursor);
+  const page = await api(`/api/v1/batches/${batchId}/items?${query}`);
+  renderItems(page.items);
+  pageCursors[pageIndex + 1] = page.next_cursor;
+  $("page-number").textContent = `Page ${pageIndex + 1}`;
+  $("page-prev").disabled = pageIndex === 0;
+  $("page-next").disabled = !page.next_cursor;
+}
+
+async function poll(batchId) {
+  const token = {};
+  polling = token;
+  while (polling === token) {
+    try {
+      const batch = await api(`/api/v1/batches/${batchId}`);
+      renderCounts(batch);
+      await loadPage(batchId);
+      showError("");
+      if (batch.status === "completed" || batch.status === "canceled") return;
+    } catch (error) {
+      showError(error instanceof ApiError ? error.message : String(error));
+    }
+    await sleep(1000);
+  }
+}
+
+export function openBatch(batchId) {
+  $("batch-form").hidden = true;
+  $("batch-progress").hidden = false;
+  $("batch-id").textContent = batchId;
+  $("download-csv").href = `/api/v1/batches/${batchId}/results.csv`;
+  $("download-jsonl").href = `/api/v1/batches/${batchId}/results.jsonl`;
+  pageCursors = [null];
+  pageIndex = 0;
+  $("batch-cancel").onclick = async () => {
+    await api(`/api/v1/batches/${batchId}/cancel`, { method: "POST" }).catch(() => {});
+  };
+  $("page-prev").onclick = () => { pageIndex -= 1; loadPage(batchId); };
+  $("page-next").onclick = () => { pageIndex += 1; loadPage(batchId); };
+  poll(batchId);
+}
+
+export function initBatch() {
+  dropTarget($("batch-drop"), $("batch-files"), (chosen) => {
+    files = chosen;
+    $("batch-drop-text").textContent = `${files.length} photo(s) chosen`;
+    refreshStart();
+  });
+  $("batch-urls").addEventListener("input", refreshStart);
+  $("batch-start").addEventListener("click", start);
+}
