@@ -3,9 +3,9 @@
 import argparse
 import sys
 
-from cli import predict, service, train, up
+from cli import evaluate, predict, service, train, up
 
-SUBCOMMANDS = (up, train, predict, service)
+SUBCOMMANDS = (up, train, predict, evaluate, service)
 
 
 def build_parser() -> argparse.ArgumentParser:

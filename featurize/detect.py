@@ -1,25 +1,13 @@
 """Haar-cascade face and eye detection, as in the seed, with boxes in original coordinates."""
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from featurize.opencv import cv2
-
-
-@dataclass(frozen=True)
-class Box:
-    """A rectangle in pixels of the original image: top-left corner, width, height."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-
-    def as_dict(self) -> dict[str, int]:
-        return {"x": self.x, "y": self.y, "w": self.w, "h": self.h}
+from featurize.per_thread import per_thread
+from featurize.results import Box, Detection, clip
 
 
 @dataclass(frozen=True)
@@ -40,65 +28,51 @@ class DetectorConfig:
     max_eye_side: int | None = 300
 
 
-@dataclass(frozen=True)
-class Detection:
-    """One face the cascade found and the eyes found inside it (original coordinates)."""
-
-    box: Box
-    eyes: tuple[Box, ...]
-
-
-_local = threading.local()
+def _build_cascade(name: str) -> "cv2.CascadeClassifier":
+    path = Path(cv2.data.haarcascades) / name
+    cascade = cv2.CascadeClassifier(str(path))
+    if cascade.empty():
+        raise FileNotFoundError(f"OpenCV Haar cascade not found or unreadable: {path}")
+    return cascade
 
 
 def load_cascade(name: str) -> "cv2.CascadeClassifier":
-    """The named cascade shipped with OpenCV, built once per thread (they are not thread-safe)."""
-    cache: dict[str, cv2.CascadeClassifier] = _local.__dict__.setdefault("cascades", {})
-    if name not in cache:
-        path = Path(cv2.data.haarcascades) / name
-        cascade = cv2.CascadeClassifier(str(path))
-        if cascade.empty():
-            raise FileNotFoundError(f"OpenCV Haar cascade not found or unreadable: {path}")
-        cache[name] = cascade
-    return cache[name]
+    """The named cascade shipped with OpenCV, built once per thread."""
+    return per_thread(f"cascade:{name}", lambda: _build_cascade(name))
 
 
-def _shrink(gray: np.ndarray, max_side: int | None) -> tuple[np.ndarray, float]:
+def shrink(image: np.ndarray, max_side: int | None) -> tuple[np.ndarray, float]:
     """Downscale so the longest side is at most max_side; return the image and the factor."""
-    longest = max(gray.shape[:2])
+    longest = max(image.shape[:2])
     if max_side is None or longest <= max_side:
-        return gray, 1.0
+        return image, 1.0
     factor = max_side / longest
-    size = (max(1, round(gray.shape[1] * factor)), max(1, round(gray.shape[0] * factor)))
-    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), factor
+    size = (max(1, round(image.shape[1] * factor)), max(1, round(image.shape[0] * factor)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), factor
 
 
-def _scale_box(raw: np.ndarray, factor: float, dx: int = 0, dy: int = 0) -> Box:
+def scale_box(raw, factor: float, dx: int = 0, dy: int = 0) -> Box:
+    """An (x, y, w, h) found on an image scaled by ``factor``, in original pixels."""
     x, y, w, h = (round(float(v) / factor) for v in raw)
     return Box(x + dx, y + dy, w, h)
 
 
-def _clip(box: Box, height: int, width: int) -> Box:
-    x, y = max(0, box.x), max(0, box.y)
-    return Box(x, y, min(box.w, width - x), min(box.h, height - y))
-
-
 def _find_eyes(gray: np.ndarray, face: Box, config: DetectorConfig) -> tuple[Box, ...]:
-    region, factor = _shrink(
+    region, factor = shrink(
         gray[face.y : face.y + face.h, face.x : face.x + face.w], config.max_eye_side
     )
     eyes = load_cascade(config.eye_cascade).detectMultiScale(region)
-    return tuple(_scale_box(e, factor, face.x, face.y) for e in eyes)
+    return tuple(scale_box(e, factor, face.x, face.y) for e in eyes)
 
 
 def detect_faces(image: np.ndarray, config: DetectorConfig) -> list[Detection]:
     """Every face the face cascade finds in a BGR image, each with its eyes, largest first."""
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    small, factor = _shrink(gray, config.max_detect_side)
+    small, factor = shrink(gray, config.max_detect_side)
     raw = load_cascade(config.face_cascade).detectMultiScale(
         small, config.scale_factor, config.min_neighbors
     )
-    boxes = [_clip(_scale_box(r, factor), *gray.shape[:2]) for r in raw]
+    boxes = [clip(scale_box(r, factor), *gray.shape[:2]) for r in raw]
     boxes = [b for b in boxes if b.w > 0 and b.h > 0]
     boxes.sort(key=lambda b: b.w * b.h, reverse=True)
     return [Detection(box, _find_eyes(gray, box, config)) for box in boxes]

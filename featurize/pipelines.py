@@ -6,45 +6,54 @@ here, so training and prediction always featurize the same way.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
-from featurize.detect import Box, Detection, DetectorConfig, detect_faces
+from featurize.detect import DetectorConfig, detect_faces
+from featurize.dlib_faces import DESCRIPTOR_DIM, DlibConfig, dlib_analyze
 from featurize.features import SEED_DIM, seed_vector
+from featurize.results import Analysis, FaceFeatures
 
 
 @dataclass(frozen=True)
 class Pipeline:
     name: str
-    detector: DetectorConfig
-    vectorize: Callable[[np.ndarray], np.ndarray]
+    analyze: Callable[[np.ndarray], Analysis]
     dim: int
     description: str
+    open_set: bool = False  # vectors comparable by distance: strangers are told by distance
 
 
-@dataclass(frozen=True)
-class FaceFeatures:
-    """A usable face: its box in the original image and its feature vector."""
-
-    box: Box
-    vector: np.ndarray
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """What one photo holds: every face the cascade saw and the usable ones, featurized."""
-
-    detections: list[Detection]
-    faces: list[FaceFeatures]
+def haar_analyze(
+    image: np.ndarray, detector: DetectorConfig, vectorize: Callable[[np.ndarray], np.ndarray]
+) -> Analysis:
+    """Haar faces; those with enough eyes are cropped and vectorized (largest first)."""
+    detections = detect_faces(image, detector)
+    faces = [
+        FaceFeatures(
+            d.box, vectorize(image[d.box.y : d.box.y + d.box.h, d.box.x : d.box.x + d.box.w])
+        )
+        for d in detections
+        if len(d.eyes) >= detector.min_eyes
+    ]
+    return Analysis(detections, faces)
 
 
 PIPELINES: dict[str, Pipeline] = {
     "seed": Pipeline(
         name="seed",
-        detector=DetectorConfig(),
-        vectorize=seed_vector,
+        analyze=partial(haar_analyze, detector=DetectorConfig(), vectorize=seed_vector),
         dim=SEED_DIM,
         description="Haar face (1.3, 5) + >=2 Haar eyes; 32x32 BGR + 32x32 db1 wavelet image",
+    ),
+    "dlib": Pipeline(
+        name="dlib",
+        analyze=partial(dlib_analyze, config=DlibConfig()),
+        dim=DESCRIPTOR_DIM,
+        description="dlib HOG face detector (upsample 1), 5-point alignment, 128-d ResNet "
+        "descriptor",
+        open_set=True,
     ),
 }
 
@@ -58,14 +67,5 @@ def get_pipeline(name: str) -> Pipeline:
 
 
 def analyze(image: np.ndarray, pipeline: Pipeline) -> Analysis:
-    """Detect faces in a BGR image and featurize those with enough eyes (largest first)."""
-    detections = detect_faces(image, pipeline.detector)
-    faces = [
-        FaceFeatures(
-            d.box,
-            pipeline.vectorize(image[d.box.y : d.box.y + d.box.h, d.box.x : d.box.x + d.box.w]),
-        )
-        for d in detections
-        if len(d.eyes) >= pipeline.detector.min_eyes
-    ]
-    return Analysis(detections, faces)
+    """Find and featurize the faces of a BGR image with ``pipeline``."""
+    return pipeline.analyze(image)

@@ -41,9 +41,11 @@ class PhotoPrediction:
 
 
 class Predictor:
-    """A loaded model plus the threshold below which a face is answered ``unknown``.
+    """A loaded model plus the rule that answers ``unknown``.
 
-    The threshold defaults to the one calibrated at training time (recorded in the manifest).
+    A face is ``unknown`` when its best probability is under ``unknown_threshold`` or, for
+    open-set models, its descriptor is farther than ``distance_threshold`` from every training
+    face. Both default to the values calibrated at training time (in the manifest).
     """
 
     def __init__(self, bundle: ModelBundle, unknown_threshold: float | None = None) -> None:
@@ -53,6 +55,7 @@ class Predictor:
             if unknown_threshold is None
             else unknown_threshold
         )
+        self.distance_threshold = bundle.manifest.get("distance_threshold")
         index_of = {int(c): i for i, c in enumerate(bundle.estimator.classes_)}
         names = bundle.classes
         self._columns = [(names[c], index_of[c]) for c in range(len(names))]
@@ -64,7 +67,13 @@ class Predictor:
             return []
         matrix = np.stack([face.vector for face in faces])
         probabilities = self.bundle.estimator.predict_proba(matrix)
-        return [self._label(face.box, row) for face, row in zip(faces, probabilities, strict=True)]
+        known = np.ones(len(faces), dtype=bool)
+        if self.distance_threshold is not None:
+            known = self.bundle.estimator.nearest_distance(matrix) <= self.distance_threshold
+        return [
+            self._label(face.box, row, is_known)
+            for face, row, is_known in zip(faces, probabilities, known, strict=True)
+        ]
 
     def predict_bytes(self, data: bytes) -> PhotoPrediction:
         """Decode and predict; an unreadable image becomes an error, never an exception."""
@@ -74,9 +83,9 @@ class Predictor:
             return PhotoPrediction(error=exc)
         return PhotoPrediction(faces=self.predict_image(image))
 
-    def _label(self, box: Box, row: np.ndarray) -> FacePrediction:
+    def _label(self, box: Box, row: np.ndarray, known: bool) -> FacePrediction:
         probabilities = {name: round(float(row[col]), 6) for name, col in self._columns}
         best = max(probabilities, key=probabilities.__getitem__)
         score = probabilities[best]
-        label = best if score >= self.threshold else UNKNOWN
+        label = best if known and score >= self.threshold else UNKNOWN
         return FacePrediction(box, label, score, probabilities)

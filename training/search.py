@@ -15,6 +15,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from tqdm import tqdm
 
+from inference.openset import NearestReferenceGate
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -89,14 +91,19 @@ def search(
     return results
 
 
-def deployable(result: SearchResult, seed: int, folds: int) -> Pipeline:
+def deployable(
+    result: SearchResult, seed: int, folds: int, open_set: bool = False
+) -> BaseEstimator:
     """An unfitted copy of a search winner that gives class probabilities.
 
     ``SVC(probability=True)`` is deprecated in scikit-learn 1.9; the supported replacement is
     ``CalibratedClassifierCV(SVC(), ensemble=False)``. The other models have predict_proba.
+    With ``open_set`` the model also keeps its training vectors to measure distances.
     """
     if result.name != "svm":
-        return clone(result.best_estimator)
-    svc_params = {k.removeprefix("svc__"): v for k, v in result.best_params.items()}
-    calibrated = CalibratedClassifierCV(_svc(seed, **svc_params), ensemble=False, cv=folds)
-    return make_pipeline(StandardScaler(), calibrated)
+        model = clone(result.best_estimator)
+    else:
+        svc_params = {k.removeprefix("svc__"): v for k, v in result.best_params.items()}
+        calibrated = CalibratedClassifierCV(_svc(seed, **svc_params), ensemble=False, cv=folds)
+        model = make_pipeline(StandardScaler(), calibrated)
+    return NearestReferenceGate(model) if open_set else model

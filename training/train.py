@@ -23,7 +23,7 @@ MAX_FOLDS = 5
 class TrainingConfig:
     data_dir: Path
     out_dir: Path
-    pipeline: str = "seed"
+    pipeline: str = "dlib"
     seed: int = 0
     test_size: float = 0.25
     choose: str = "svm"  # "svm" as the seed deploys, or "best" by held-out accuracy
@@ -78,9 +78,9 @@ def train(config: TrainingConfig) -> TrainingRun:
         else max(results, key=lambda r: r.test_accuracy)
     )
 
-    held_out_model = deployable(chosen, config.seed, folds).fit(x_train, y_train)
+    held_out_model = deployable(chosen, config.seed, folds, pipeline.open_set).fit(x_train, y_train)
     evaluation = evaluate(held_out_model, x_test, y_test, people)
-    final_model = deployable(chosen, config.seed, _folds(y)).fit(x, y)
+    final_model = deployable(chosen, config.seed, _folds(y), pipeline.open_set).fit(x, y)
     run = TrainingRun(samples, verdicts, class_dictionary, results, chosen, evaluation)
     run.manifest = save_model(
         config.out_dir,
@@ -91,6 +91,7 @@ def train(config: TrainingConfig) -> TrainingRun:
             "model": chosen.name,
             "params": chosen.best_params,
             "unknown_threshold": evaluation["unknown_threshold"],
+            "distance_threshold": evaluation["distance_threshold"],
             "training": {
                 "data_dir": config.data_dir.name,
                 "seed": config.seed,

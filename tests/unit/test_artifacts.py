@@ -18,10 +18,12 @@ def test_shipped_model_loads_and_matches_its_digest():
     model_dir = default_model_dir()
     bundle = load_model(model_dir)
     assert sha256_file(model_dir / MODEL_FILE) == bundle.manifest["model_sha256"]
-    assert bundle.version == f"seed-{bundle.manifest['model_sha256'][:12]}"
+    manifest = bundle.manifest
+    assert bundle.version == f"{manifest['pipeline']}-{manifest['model_sha256'][:12]}"
     assert bundle.classes == sorted(bundle.class_dictionary)
     assert len(bundle.classes) == 5
-    assert 0 < bundle.manifest["unknown_threshold"] < 1
+    assert 0 <= manifest["unknown_threshold"] < 1
+    assert manifest["pipeline"] == "dlib" and 0 < manifest["distance_threshold"] < 1
 
 
 def test_tampered_model_file_is_refused_before_unpickling(model_copy):

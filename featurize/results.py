@@ -1,0 +1,49 @@
+"""What face finding returns, whichever detector found the faces."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in pixels of the original image: top-left corner, width, height."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"x": self.x, "y": self.y, "w": self.w, "h": self.h}
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One face a detector found, with the eyes found inside it (Haar only)."""
+
+    box: Box
+    eyes: tuple[Box, ...] = ()
+
+
+@dataclass(frozen=True)
+class FaceFeatures:
+    """A usable face: its box in the original image and its feature vector."""
+
+    box: Box
+    vector: np.ndarray
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What one photo holds: every face the detector saw, and the usable ones featurized."""
+
+    detections: list[Detection]
+    faces: list[FaceFeatures]
+
+
+def clip(box: Box, height: int, width: int) -> Box:
+    """The part of ``box`` inside a height x width image."""
+    x, y = max(0, box.x), max(0, box.y)
+    right, bottom = min(width, box.x + box.w), min(height, box.y + box.h)
+    return Box(x, y, max(0, right - x), max(0, bottom - y))
