@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import delete, select, update
 
 from api.context import current_owner, settings
+from api.docs import accepts_json_or_upload
 from api.errors import ApiError
 from api.intake import Item, bytes_item, url_item
 from api.jobs import read_json, upload_filename
@@ -65,20 +66,7 @@ def _own_batch(session, batch_id) -> Batch:
 
 
 @blp.route("/batches", methods=["POST"])
-@blp.doc(
-    requestBody={
-        "required": True,
-        "content": {
-            "application/json": {"schema": BatchCreateSchema},
-            "multipart/form-data": {"schema": BatchUploadSchema},
-        },
-    }
-)
-@blp.response(202, BatchSchema)
-@blp.alt_response(400, schema=ErrorSchema)
-@blp.alt_response(413, schema=ErrorSchema)
-@blp.alt_response(415, schema=ErrorSchema)
-@blp.alt_response(422, schema=ErrorSchema)
+@accepts_json_or_upload(blp, BatchCreateSchema, BatchUploadSchema, BatchSchema)
 def create_batch():
     """Classify many images; items that are unusable from the start are failed at once."""
     batch, _ = submit_batch(settings(), current_owner(), _read_items())

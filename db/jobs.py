@@ -38,30 +38,19 @@ class FaceRow:
     probabilities: dict[str, float]
 
 
-def _claimable(job_id: str, stale_before: datetime):
-    """Queued, or running but abandoned (its worker died past the hard time limit)."""
-    return and_(
-        Job.id == job_id,
-        or_(
-            Job.status == JobStatus.queued,
-            and_(Job.status == JobStatus.running, Job.updated_at < stale_before),
-        ),
-    )
+def _abandoned(stale_before: datetime):
+    """Running, but not touched since ``stale_before``: its worker died or hung."""
+    return and_(Job.status == JobStatus.running, Job.updated_at < stale_before)
 
 
-def claim(
-    session: Session, job_id: str, max_attempts: int, stale_after_s: int
-) -> tuple[Claim | None, bool]:
-    """Take the job for this worker. Returns (claim or None, gave_up).
-
-    ``gave_up`` is True when the job had used all its attempts (a poison input that kills its
-    process each time): it is now ``failed`` instead of being tried forever.
-    """
-    now = utcnow()
-    where = _claimable(job_id, now - timedelta(seconds=stale_after_s))
-    exhausted = session.execute(
+def _give_up(session: Session, where, max_attempts: int, now: datetime) -> int:
+    """Fail the matching jobs that used all their attempts, and drop their bytes."""
+    ids = list(session.scalars(select(Job.id).where(where, Job.attempts >= max_attempts)))
+    if not ids:
+        return 0
+    session.execute(
         update(Job)
-        .where(where, Job.attempts >= max_attempts)
+        .where(Job.id.in_(ids), where)
         .values(
             status=JobStatus.failed,
             error_code="too_many_attempts",
@@ -69,9 +58,26 @@ def claim(
             finished_at=now,
             updated_at=now,
         )
-    ).rowcount
-    if exhausted:
-        session.execute(delete(Payload).where(Payload.job_id == job_id))
+    )
+    session.execute(delete(Payload).where(Payload.job_id.in_(ids)))
+    return len(ids)
+
+
+def claim(
+    session: Session, job_id: str, max_attempts: int, stale_after_s: int
+) -> tuple[Claim | None, bool]:
+    """Take the job for this worker. Returns (claim or None, gave_up).
+
+    A job is claimable when ``queued``, or ``running`` but abandoned (redelivered after its
+    worker died). ``gave_up`` is True when the job had used all its attempts (a poison input
+    that kills its process each time): it is now ``failed`` instead of being tried forever.
+    """
+    now = utcnow()
+    where = and_(
+        Job.id == job_id,
+        or_(Job.status == JobStatus.queued, _abandoned(now - timedelta(seconds=stale_after_s))),
+    )
+    if _give_up(session, where, max_attempts, now):
         return None, True
     claimed = session.execute(
         update(Job)
@@ -83,6 +89,20 @@ def claim(
     job = session.execute(select(Job.source, Job.url, Job.attempts).where(Job.id == job_id)).one()
     data = session.scalar(select(Payload.data).where(Payload.job_id == job_id))
     return Claim(job_id, job.attempts, job.source, job.url, data), False
+
+
+def release_abandoned(session: Session, max_attempts: int, stale_after_s: int) -> tuple[int, int]:
+    """Abandoned running jobs go back to ``queued``, or fail if out of attempts.
+
+    Returns (released, given_up).
+    """
+    now = utcnow()
+    stale = _abandoned(now - timedelta(seconds=stale_after_s))
+    given_up = _give_up(session, stale, max_attempts, now)
+    released = session.execute(
+        update(Job).where(stale).values(status=JobStatus.queued, enqueued_at=None, updated_at=now)
+    ).rowcount
+    return released, given_up
 
 
 def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> None:

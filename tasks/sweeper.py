@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select
 
 from config import Settings
 from db import jobs
@@ -41,33 +41,6 @@ def queue_length(queue: str) -> int:
         return connection.default_channel.queue_declare(queue=queue, passive=False).message_count
 
 
-def _release_abandoned(settings: Settings) -> tuple[int, int]:
-    """Running jobs past the stale limit: back to queued, or failed if out of attempts."""
-    now = utcnow()
-    stale = and_(
-        Job.status == JobStatus.running,
-        Job.updated_at < now - timedelta(seconds=settings.stale_running_after_s),
-    )
-    with unit_of_work(settings.database_url) as session:
-        given_up = session.execute(
-            update(Job)
-            .where(stale, Job.attempts >= settings.max_attempts)
-            .values(
-                status=JobStatus.failed,
-                error_code="too_many_attempts",
-                error_message=f"the job's worker died or timed out {settings.max_attempts} times",
-                finished_at=now,
-                updated_at=now,
-            )
-        ).rowcount
-        released = session.execute(
-            update(Job)
-            .where(stale)
-            .values(status=JobStatus.queued, enqueued_at=None, updated_at=now)
-        ).rowcount
-    return released, given_up
-
-
 def _lost_queued(settings: Settings, queue_empty: bool) -> list[str]:
     now = utcnow()
     age = timedelta(seconds=settings.requeue_after_s)
@@ -87,7 +60,10 @@ def _lost_queued(settings: Settings, queue_empty: bool) -> list[str]:
 
 
 def sweep(settings: Settings) -> SweepReport:
-    released, given_up = _release_abandoned(settings)
+    with unit_of_work(settings.database_url) as session:
+        released, given_up = jobs.release_abandoned(
+            session, settings.max_attempts, settings.stale_running_after_s
+        )
     ids = _lost_queued(settings, queue_length(settings.queue) == 0)
     if ids:
         enqueue_jobs(ids)

@@ -115,3 +115,28 @@ def test_canceled_job_is_not_claimed(db_url):
     with unit_of_work(db_url) as session:
         session.execute(update(Job).where(Job.id == job_id).values(status=JobStatus.canceled))
     assert claim(db_url, job_id) == (None, False)
+
+
+def test_sweeper_release_requeues_or_gives_up_and_drops_the_bytes(db_url):
+    fresh, spent = new_job(db_url), new_job(db_url)
+    for job_id, attempts in ((fresh, 1), (spent, 3)):
+        with unit_of_work(db_url) as session:
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id)
+                .values(
+                    status=JobStatus.running,
+                    attempts=attempts,
+                    updated_at=utcnow() - timedelta(seconds=300),
+                )
+            )
+    with unit_of_work(db_url) as session:
+        assert jobs.release_abandoned(session, max_attempts=3, stale_after_s=60) == (1, 1)
+    assert row(db_url, fresh).status == "queued"
+    assert (row(db_url, spent).status, row(db_url, spent).error_code) == (
+        "failed",
+        "too_many_attempts",
+    )
+    with unit_of_work(db_url) as session:
+        assert session.get(Payload, spent) is None, "a given-up job's bytes are deleted"
+        assert session.get(Payload, fresh) is not None

@@ -4,7 +4,6 @@ import contextlib
 import functools
 import http.server
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -17,17 +16,13 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, text
 
+from cli.embedded_redis import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 POSTGRES_ADMIN_URL = os.environ.get(
     "CELEBCLF_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_TEST_URL = os.environ.get("CELEBCLF_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def redis_reachable(url: str) -> bool:
