@@ -83,7 +83,10 @@ def latency(service: Service, photos: list[Path], repeats: int = 20) -> dict[str
     }
 
 
-def measure(database_url: str, urls: list[str], photos: list[Path], workers: int) -> dict:
+def measure(
+    database_url: str, urls: list[str], photos: list[Path], workers: int, **settings: str
+) -> dict:
+    """Batch rate, worker memory and (for one worker) latency of a freshly started service."""
     with tempfile.TemporaryDirectory() as logs:
         env = service_env(
             database_url,
@@ -91,6 +94,7 @@ def measure(database_url: str, urls: list[str], photos: list[Path], workers: int
             Path(logs),
             CELEBCLF_MAX_BATCH_URLS="10000",
             CELEBCLF_LOG_LEVEL="WARNING",
+            **settings,
         )
         service = Service(env, Path(logs), workers=workers).start()
         try:
