@@ -105,7 +105,7 @@ def test_trained_model_predicts_probabilities_over_its_classes(trained, subset):
     assert face.score == max(face.probabilities.values())
 
 
-def test_duplicates_are_dropped(subset, tmp_path):
+def test_duplicates_are_dropped(subset):
     from featurize import get_pipeline
     from training.cleaning import clean
     from training.dataset import list_photos

@@ -120,7 +120,7 @@ def test_unknown_job_ids(service):
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
 
-def test_bad_cursor_and_limit(service, photos):
+def test_bad_cursor_and_limit(service):
     created = requests.post(f"{service.base}/api/v1/batches", json={"urls": ["ftp://x/y"]}).json()
     items = f"{service.base}/api/v1/batches/{created['id']}/items"
     assert requests.get(items, params={"cursor": "abc"}).json()["error"]["code"] == "invalid_cursor"

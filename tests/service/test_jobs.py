@@ -98,7 +98,7 @@ def test_openapi_describes_the_endpoints(service):
     assert set(content) == {"application/json", "multipart/form-data"}
 
 
-def test_seed_endpoints(service, kept_photos, reference):
+def test_seed_endpoints(service, kept_photos):
     assert requests.get(f"{service.base}/hello").text == "hi"
     path, person = kept_photos[0]
     data_url = "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode()

@@ -30,7 +30,7 @@ def start_up(data_dir: Path, port: int, log: Path) -> subprocess.Popen:
     )
 
 
-def wait_ready(base: str, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+def wait_ready(process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()[-3000:]
@@ -73,7 +73,7 @@ def test_up_serves_jobs_on_embedded_defaults_and_stops_on_ctrl_c(data_dir, tmp_p
     base = f"http://127.0.0.1:{port}"
     process = start_up(data_dir, port, log)
     try:
-        wait_ready(base, process, log)
+        wait_ready(process, log)
         assert f"page:    {base}/" in log.read_text()
         assert "drop-zone" in requests.get(f"{base}/").text
         redis_exe = Path(os.readlink(f"/proc/{redis_pid(data_dir)}/exe"))
@@ -104,7 +104,7 @@ def test_up_killed_with_sigkill_leaves_no_orphans(data_dir, tmp_path):
     base = f"http://127.0.0.1:{port}"
     process = start_up(data_dir, port, log)
     try:
-        wait_ready(base, process, log)
+        wait_ready(process, log)
         pid = redis_pid(data_dir)
         process.kill()
         process.wait()
