@@ -6,7 +6,7 @@ Read once per process (``get_settings``); tests build ``Settings.from_env(overri
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -80,16 +80,6 @@ class Settings:
     def visibility_timeout_s(self) -> int:
         """Broker redelivery delay for unacknowledged tasks: well above the hard time limit."""
         return self.task_time_limit_s * 2 + 60
-
-    def as_public_dict(self) -> dict[str, str]:
-        """For start-up logs: every setting, with credentials in URLs masked."""
-        from sqlalchemy.engine import make_url
-
-        shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
-        for key in ("database_url", "redis_url"):
-            if getattr(self, key):
-                shown[key] = make_url(getattr(self, key)).render_as_string(hide_password=True)
-        return shown
 
 
 @cache

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from featurize.detect import shrink
+from featurize.detect import scale_box, shrink
 from featurize.opencv import cv2
 from featurize.per_thread import per_thread
 from featurize.results import Analysis, Box, Detection, FaceFeatures, clip
@@ -51,8 +51,7 @@ def _detect(detector, rgb: np.ndarray, max_side: int | None, upsample: int) -> l
     boxes = []
     for rect in detector(small, upsample):
         raw = (rect.left(), rect.top(), rect.width(), rect.height())
-        x, y, w, h = (round(v / factor) for v in raw)
-        box = clip(Box(x, y, w, h), height, width)
+        box = clip(scale_box(raw, factor), height, width)
         if box.w > 0 and box.h > 0:
             boxes.append(box)
     return sorted(boxes, key=lambda b: b.w * b.h, reverse=True)

@@ -69,7 +69,6 @@ class PhotoHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        self.server.hits += 1
         parts = self.path.split("/")
         if len(parts) > 3 and parts[1] == "slow":
             time.sleep(float(parts[2]))
@@ -82,7 +81,6 @@ def photo_server(root: Path) -> Iterator[str]:
     """An HTTP server on loopback serving ``root``; yields its base URL."""
     handler = functools.partial(PhotoHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.hits = 0
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
