@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_smorest import Api
 
-from api import batches, errors, jobs, meta, page, seed
+from api import access, batches, errors, jobs, limits, meta, page, seed
 from api.schemas import ErrorSchema
 from config import Settings, get_settings
 
@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["CELEBCLF_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
+    access.init_app(app, settings)  # before the limits: they count per key
+    limits.init_app(app, settings)
     _init_openapi(app)
     page.init_app(app)
     errors.init_app(app)  # after the Api: our error format replaces flask-smorest's

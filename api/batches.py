@@ -9,20 +9,31 @@ from flask import Response, request, stream_with_context, url_for
 from flask_smorest import Blueprint
 from sqlalchemy import delete, select, update
 
-from api.context import current_owner, settings
+from api.access import current_owner
+from api.context import settings
 from api.docs import accepts_json_or_upload
 from api.errors import ApiError
 from api.intake import Item, bytes_item, url_item
 from api.jobs import read_json, upload_filename
+from api.limits import submission_limit
+from api.listing import newest_first
 from api.schemas import (
     BatchCreateSchema,
+    BatchListSchema,
     BatchSchema,
     BatchUploadSchema,
     ErrorSchema,
     ItemsPageSchema,
     ItemsQuerySchema,
+    ListQuerySchema,
 )
-from api.serializers import batch_counts, faces_by_job, serialize_batch, serialize_job
+from api.serializers import (
+    batch_counts,
+    counts_by_batch,
+    faces_by_job,
+    serialize_batch,
+    serialize_job,
+)
 from api.submit import submit_batch
 from db.models import Batch, Job, JobStatus, Payload, utcnow
 from db.session import unit_of_work
@@ -67,12 +78,25 @@ def _own_batch(session, batch_id) -> Batch:
 
 @blp.route("/batches", methods=["POST"])
 @accepts_json_or_upload(blp, BatchCreateSchema, BatchUploadSchema, BatchSchema)
+@submission_limit
 def create_batch():
     """Classify many images; items that are unusable from the start are failed at once."""
     batch, _ = submit_batch(settings(), current_owner(), _read_items())
     with unit_of_work(settings().database_url) as session:
         body = serialize_batch(batch, batch_counts(session, batch.id))
     return body, 202, {"Location": url_for("batches.get_batch", batch_id=batch.id)}
+
+
+@blp.route("/batches")
+@blp.arguments(ListQuerySchema, location="query")
+@blp.response(200, BatchListSchema)
+def list_batches(query):
+    """Your batches, newest first; follow ``next_cursor`` until null."""
+    with unit_of_work(settings().database_url) as session:
+        batches, cursor = newest_first(session, Batch, current_owner(), query)
+        counts = counts_by_batch(session, [batch.id for batch in batches])
+        items = [serialize_batch(batch, counts[batch.id]) for batch in batches]
+    return {"items": items, "next_cursor": cursor}
 
 
 @blp.route("/batches/<uuid:batch_id>")

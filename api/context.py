@@ -1,4 +1,4 @@
-"""Per-request access to the app's settings, the caller's identity and the loaded model."""
+"""Per-request access to the app's settings and the loaded model."""
 
 from functools import cache
 
@@ -8,16 +8,9 @@ from api.errors import ApiError
 from config import Settings
 from inference import ModelError, Predictor, load_model
 
-PUBLIC_OWNER = "public"
-
 
 def settings() -> Settings:
     return current_app.config["CELEBCLF_SETTINGS"]
-
-
-def current_owner() -> str:
-    """Who is asking; every row is stamped with it and every query filters on it."""
-    return PUBLIC_OWNER
 
 
 @cache

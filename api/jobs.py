@@ -4,11 +4,22 @@ from flask import request, url_for
 from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest
 
-from api.context import current_owner, settings
+from api.access import current_owner
+from api.context import settings
 from api.docs import accepts_json_or_upload
 from api.errors import ApiError
 from api.intake import Item, bytes_item, decode_base64, require_ok, url_item
-from api.schemas import ErrorSchema, JobCreatedSchema, JobCreateSchema, JobSchema, UploadSchema
+from api.limits import submission_limit
+from api.listing import newest_first
+from api.schemas import (
+    ErrorSchema,
+    JobCreatedSchema,
+    JobCreateSchema,
+    JobListSchema,
+    JobSchema,
+    ListQuerySchema,
+    UploadSchema,
+)
 from api.serializers import faces_by_job, serialize_job
 from api.submit import submit_job
 from db.models import Job
@@ -50,6 +61,7 @@ def _read_item() -> Item:
 
 @blp.route("/jobs", methods=["POST"])
 @accepts_json_or_upload(blp, JobCreateSchema, UploadSchema, JobCreatedSchema)
+@submission_limit
 def create_job():
     """Classify one image. Answers 202 with the job's id; poll its Location for the result."""
     job = submit_job(settings(), current_owner(), require_ok(_read_item()))
@@ -58,6 +70,18 @@ def create_job():
         202,
         {"Location": url_for("jobs.get_job", job_id=job.id)},
     )
+
+
+@blp.route("/jobs")
+@blp.arguments(ListQuerySchema, location="query")
+@blp.response(200, JobListSchema)
+def list_jobs(query):
+    """Your single-image jobs (not batch items), newest first; follow ``next_cursor``."""
+    with unit_of_work(settings().database_url) as session:
+        jobs, cursor = newest_first(session, Job, current_owner(), query, Job.batch_id.is_(None))
+        faces = faces_by_job(session, [job.id for job in jobs])
+        items = [serialize_job(job, faces[job.id]) for job in jobs]
+    return {"items": items, "next_cursor": cursor}
 
 
 @blp.route("/jobs/<uuid:job_id>")

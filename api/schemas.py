@@ -100,6 +100,21 @@ class ItemsPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+class ListQuerySchema(StrictSchema):
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class BatchListSchema(Schema):
+    items = fields.List(fields.Nested(BatchSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class JobListSchema(Schema):
+    items = fields.List(fields.Nested(JobSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
 class ClassesSchema(Schema):
     model = fields.String()
     classes = fields.List(fields.String())

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields
 from api.context import predictor
 from api.errors import ApiError
 from api.intake import check_image_bytes, decode_base64
+from api.limits import submission_limit
 from api.schemas import ErrorSchema
 from featurize import ImageError, decode_image
 
@@ -26,6 +27,7 @@ def hello():
 @blp.route("/classify_image", methods=["POST"])
 @blp.arguments(SeedFormSchema, location="form")
 @blp.alt_response(400, schema=ErrorSchema)
+@submission_limit
 def classify_image(form):
     """The seed's answer: per face, the best class, percent per class index, the class map."""
     data = decode_base64(form["image_data"])

@@ -48,13 +48,22 @@ def serialize_job(job: Job, faces: list[dict]) -> dict:
     }
 
 
-def batch_counts(session: Session, batch_id: str) -> dict[str, int]:
-    counts = dict.fromkeys((s.value for s in JobStatus), 0)
-    rows = session.execute(
-        select(Job.status, func.count()).where(Job.batch_id == batch_id).group_by(Job.status)
-    )
-    counts.update({status: n for status, n in rows})
+def counts_by_batch(session: Session, batch_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Items per status of many batches in one grouped query (no N+1)."""
+    counts = {batch_id: dict.fromkeys((s.value for s in JobStatus), 0) for batch_id in batch_ids}
+    if batch_ids:
+        rows = session.execute(
+            select(Job.batch_id, Job.status, func.count())
+            .where(Job.batch_id.in_(batch_ids))
+            .group_by(Job.batch_id, Job.status)
+        )
+        for batch_id, status, n in rows:
+            counts[batch_id][status] = n
     return counts
+
+
+def batch_counts(session: Session, batch_id: str) -> dict[str, int]:
+    return counts_by_batch(session, [batch_id])[batch_id]
 
 
 def batch_status(batch: Batch, counts: dict[str, int]) -> str:

@@ -5,6 +5,7 @@ Read once per process (``get_settings``); tests build ``Settings.from_env(overri
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -15,6 +16,33 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 def _networks(text: str) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(part.strip()) for part in text.split(",") if part.strip())
+
+
+OWNER_NAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A client: the owner name its rows carry, and the SHA-256 (hex) of its secret key."""
+
+    owner: str
+    sha256: str
+
+
+def _api_keys(text: str) -> tuple[ApiKey, ...]:
+    """``owner:sha256hex`` entries, comma-separated (``celebclf keys new`` prints one)."""
+    keys = []
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        owner, _, digest = entry.rpartition(":")
+        if not OWNER_NAME.fullmatch(owner) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise ValueError(
+                f"CELEBCLF_API_KEYS entry {entry[:20]!r}...: expected owner:<64 hex digits>, "
+                "the owner 1-64 letters, digits or . _ @ -"
+            )
+        keys.append(ApiKey(owner, digest))
+    return tuple(keys)
 
 
 @dataclass(frozen=True)
@@ -38,6 +66,9 @@ class Settings:
     unknown_threshold: float | None
     queue: str
     log_level: str
+    api_keys: tuple[ApiKey, ...]
+    rate_limit_requests: str
+    rate_limit_items: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -69,6 +100,9 @@ class Settings:
             else None,
             queue=get("QUEUE", "celebclf"),
             log_level=get("LOG_LEVEL", "INFO").upper(),
+            api_keys=_api_keys(get("API_KEYS", "")),
+            rate_limit_requests=get("RATE_LIMIT_REQUESTS", "1200/minute"),
+            rate_limit_items=get("RATE_LIMIT_ITEMS", "30000/hour"),
         )
 
     @property

@@ -65,9 +65,10 @@ class Base(DeclarativeBase):
 
 class Batch(Base):
     __tablename__ = "batches"
+    __table_args__ = (Index("ix_batches_owner_created", "owner", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    owner: Mapped[str] = mapped_column(String(64), index=True)
+    owner: Mapped[str] = mapped_column(String(64))
     total: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     canceled_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -79,17 +80,19 @@ class Job(Base):
         Index("ix_jobs_batch_seq", "batch_id", "seq"),
         Index("ix_jobs_batch_status", "batch_id", "status"),
         Index("ix_jobs_status_updated", "status", "updated_at"),
+        Index("ix_jobs_owner_created", "owner", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     batch_id: Mapped[str | None] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer, default=0)
-    owner: Mapped[str] = mapped_column(String(64), index=True)
+    owner: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(16))
     url: Mapped[str | None] = mapped_column(Text, default=None)
     filename: Mapped[str | None] = mapped_column(String(255), default=None)
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.queued)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)  # host:pid
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)
     error_message: Mapped[str | None] = mapped_column(Text, default=None)
     model_version: Mapped[str | None] = mapped_column(String(64), default=None)

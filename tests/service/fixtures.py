@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from api.access import digest
 from cli.embedded_redis import start_redis
 from tests.service.helpers import (
     REDIS_TEST_URL,
@@ -64,6 +65,31 @@ def service_env(database_url: str, redis_url: str, data_dir: Path, **extra: str)
 def service(database_url, redis_url, tmp_path_factory):
     logs = tmp_path_factory.mktemp("logs")
     running = Service(service_env(database_url, redis_url, logs), logs).start()
+    yield running
+    running.stop()
+
+
+KEYS = {
+    "alice": "ck_alice_secret_for_tests",
+    "bob": "ck_bob_secret_for_tests",
+    "carol": "ck_carol_secret_for_tests",  # spends her image budget in one test only
+    "page": "ck_page_secret_for_tests",  # the browser's
+}
+ITEMS_PER_MINUTE = 20
+
+
+@pytest.fixture(scope="session")
+def keyed(redis_url, tmp_path_factory):
+    """A service that requires API keys (KEYS) and allows ITEMS_PER_MINUTE images per key."""
+    logs = tmp_path_factory.mktemp("keyed")
+    env = service_env(
+        f"sqlite:///{logs / 'celebclf.sqlite3'}",
+        redis_url,
+        logs,
+        CELEBCLF_API_KEYS=",".join(f"{owner}:{digest(key)}" for owner, key in KEYS.items()),
+        CELEBCLF_RATE_LIMIT_ITEMS=f"{ITEMS_PER_MINUTE}/minute",
+    )
+    running = Service(env, logs, workers=1).start()
     yield running
     running.stop()
 

@@ -107,6 +107,10 @@ class Service:
         self.log_dir = log_dir
         self.workers = workers
         self.processes: dict[str, subprocess.Popen] = {}
+        self.headers: dict[str, str] = {}  # e.g. the X-API-Key of a keyed service
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return requests.get(f"{self.base}{path}", headers=self.headers, timeout=10, **kwargs)
 
     def spawn(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         log = (self.log_dir / f"{name}.log").open("ab")
@@ -166,7 +170,7 @@ class Service:
     def wait_job(self, job_id: str, timeout: float = 60) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            body = requests.get(f"{self.base}/api/v1/jobs/{job_id}", timeout=5).json()
+            body = self.get(f"/api/v1/jobs/{job_id}").json()
             if body["status"] in ("succeeded", "failed", "canceled"):
                 return body
             time.sleep(0.2)
@@ -175,7 +179,7 @@ class Service:
     def wait_batch(self, batch_id: str, timeout: float = 180) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            body = requests.get(f"{self.base}/api/v1/batches/{batch_id}", timeout=5).json()
+            body = self.get(f"/api/v1/batches/{batch_id}").json()
             if body["status"] in ("completed", "canceled"):
                 return body
             time.sleep(0.3)

@@ -14,6 +14,8 @@ const MESSAGES = {
   fetch_timeout: "Could not fetch the URL: it took too long.",
   too_many_redirects: "Could not fetch the URL: too many redirects.",
   database_unavailable: "The service is busy restarting; try again in a few seconds.",
+  unauthorized: "This service needs an API key: enter yours at the top of the page.",
+  rate_limited: "Too many photos for now; try again in a minute.",
 };
 const FETCH_CODES = new Set(["fetch_failed", "http_error", "fetch_timeout", "too_many_redirects"]);
 
@@ -32,11 +34,31 @@ export function describeError(error) {
   return known || error.message || "Something went wrong.";
 }
 
+const KEY_STORAGE = "celebclf.apiKey";
+
+/** Keep the API key in this browser only; every request sends it in X-API-Key. */
+export function setApiKey(key) {
+  localStorage.setItem(KEY_STORAGE, key);
+}
+
+function withKey(options) {
+  const key = localStorage.getItem(KEY_STORAGE);
+  if (!key) return options;
+  return { ...options, headers: { ...(options.headers || {}), "X-API-Key": key } };
+}
+
+/** fetch with the API key; a 401 tells the page to ask for one (event "celebclf:needs-key"). */
+export async function authorizedFetch(path, options = {}) {
+  const response = await fetch(path, withKey(options));
+  if (response.status === 401) window.dispatchEvent(new Event("celebclf:needs-key"));
+  return response;
+}
+
 /** fetch + JSON, raising ApiError with a readable message on any failure. */
 export async function api(path, options = {}) {
   let response;
   try {
-    response = await fetch(path, options);
+    response = await authorizedFetch(path, options);
   } catch {
     throw new ApiError("server_unreachable", "The server is not reachable. Is celebclf running?");
   }

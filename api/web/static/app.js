@@ -1,6 +1,6 @@
 // The page: shows the model, and switches between the single-photo and batch views.
 
-import { api } from "./api.js";
+import { api, setApiKey } from "./api.js";
 import { initBatch, openBatch } from "./batch.js";
 import { initSingle } from "./single.js";
 
@@ -33,6 +33,19 @@ function route() {
   }
 }
 
+function initKeyForm() {
+  window.addEventListener("celebclf:needs-key", () => {
+    $("key-form").hidden = false;
+  });
+  $("key-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    setApiKey($("key-input").value.trim());
+    $("key-form").hidden = true;
+    showModel();
+  });
+}
+
+initKeyForm();
 initSingle();
 initBatch();
 showModel();

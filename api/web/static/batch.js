@@ -1,6 +1,6 @@
 // Batches: many URLs or files -> a batch with its own URL -> live progress -> paged results.
 
-import { api, ApiError, describeError, dropTarget, percent, sleep } from "./api.js";
+import { api, ApiError, authorizedFetch, describeError, dropTarget, percent, sleep } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 25;
@@ -125,12 +125,29 @@ async function poll(batchId) {
   }
 }
 
+/** Downloads go through fetch so they carry the API key; the link stays a real link. */
+async function download(event, link, filename) {
+  event.preventDefault();
+  try {
+    const response = await authorizedFetch(link.href);
+    if (!response.ok) throw new ApiError("download", `The download failed (HTTP ${response.status}).`);
+    const url = URL.createObjectURL(await response.blob());
+    const save = Object.assign(document.createElement("a"), { href: url, download: filename });
+    save.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
 export function openBatch(batchId) {
   $("batch-form").hidden = true;
   $("batch-progress").hidden = false;
   $("batch-id").textContent = batchId;
-  $("download-csv").href = `/api/v1/batches/${batchId}/results.csv`;
-  $("download-jsonl").href = `/api/v1/batches/${batchId}/results.jsonl`;
+  for (const [id, extension] of [["download-csv", "csv"], ["download-jsonl", "jsonl"]]) {
+    $(id).href = `/api/v1/batches/${batchId}/results.${extension}`;
+    $(id).onclick = (event) => download(event, $(id), `batch-${batchId}.${extension}`);
+  }
   pageCursors = [null];
   pageIndex = 0;
   $("batch-cancel").onclick = async () => {
