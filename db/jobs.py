@@ -5,6 +5,8 @@ A job is ``queued`` -> ``running`` (claimed, ``attempts`` + 1) -> ``succeeded``/
 task that runs twice (redelivery, sweeper re-queue) writes one result at most.
 """
 
+import os
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,6 +45,30 @@ def _abandoned(stale_before: datetime):
     return and_(Job.status == JobStatus.running, Job.updated_at < stale_before)
 
 
+def claimant() -> str:
+    """This process, as recorded on the jobs it claims."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _is_dead_local_process(claimed_by: str | None) -> bool:
+    """True when ``claimed_by`` names a process on this host that no longer exists.
+
+    A pool child killed mid-job (OOM, a crash) is rejected back to the queue at once; this
+    lets the redelivered task take the job over immediately instead of waiting for it to go
+    stale. Claimants on other hosts cannot be checked from here: staleness covers them.
+    """
+    host, _, pid = (claimed_by or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _give_up(session: Session, where, max_attempts: int, now: datetime) -> int:
     """Fail the matching jobs that used all their attempts, and drop their bytes."""
     ids = list(session.scalars(select(Job.id).where(where, Job.attempts >= max_attempts)))
@@ -68,21 +94,29 @@ def claim(
 ) -> tuple[Claim | None, bool]:
     """Take the job for this worker. Returns (claim or None, gave_up).
 
-    A job is claimable when ``queued``, or ``running`` but abandoned (redelivered after its
-    worker died). ``gave_up`` is True when the job had used all its attempts (a poison input
-    that kills its process each time): it is now ``failed`` instead of being tried forever.
+    A job is claimable when ``queued``, or ``running`` but abandoned: stale (its worker died
+    or hung), or held by a process of this host that is gone. ``gave_up`` is True when the job
+    had used all its attempts (a poison input that kills its process each time): it is now
+    ``failed`` instead of being tried forever.
     """
     now = utcnow()
-    where = and_(
-        Job.id == job_id,
-        or_(Job.status == JobStatus.queued, _abandoned(now - timedelta(seconds=stale_after_s))),
-    )
+    holder = session.scalar(select(Job.claimed_by).where(Job.id == job_id))
+    abandoned = _abandoned(now - timedelta(seconds=stale_after_s))
+    if _is_dead_local_process(holder):
+        abandoned = or_(abandoned, and_(Job.status == JobStatus.running, Job.claimed_by == holder))
+    where = and_(Job.id == job_id, or_(Job.status == JobStatus.queued, abandoned))
     if _give_up(session, where, max_attempts, now):
         return None, True
     claimed = session.execute(
         update(Job)
         .where(where)
-        .values(status=JobStatus.running, attempts=Job.attempts + 1, started_at=now, updated_at=now)
+        .values(
+            status=JobStatus.running,
+            attempts=Job.attempts + 1,
+            claimed_by=claimant(),
+            started_at=now,
+            updated_at=now,
+        )
     ).rowcount
     if not claimed:
         return None, False

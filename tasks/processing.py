@@ -1,8 +1,10 @@
 """One job, start to end: claim it, get its bytes, name the faces, store the outcome."""
 
 import logging
+import time
 
 from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy.exc import OperationalError
 
 from config import Settings
 from db import jobs
@@ -41,6 +43,36 @@ def _outcome(
     ], None
 
 
+def _store(
+    settings: Settings,
+    claim: jobs.Claim,
+    faces: list[jobs.FaceRow],
+    error: tuple[str, str] | None,
+    model_version: str,
+) -> bool:
+    """Write the outcome, retrying with backoff while the database is unreachable.
+
+    The job is ``running`` under this attempt, so no one else may write it: giving up early
+    would leave it for the sweeper to hand back minutes later. Bounded by half the time limit.
+    """
+    delay, deadline = 0.5, time.monotonic() + settings.task_time_limit_s / 2
+    while True:
+        try:
+            with unit_of_work(settings.database_url) as session:
+                if error:
+                    return jobs.fail(session, claim, *error)
+                return jobs.succeed(session, claim, faces, model_version)
+        except OperationalError as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning(
+                "result write failed; retrying",
+                extra={"job_id": claim.job_id, "retry_in_s": delay, "error": str(exc.orig)[:200]},
+            )
+            time.sleep(delay)
+            delay = min(delay * 2, 8)
+
+
 def process_job(job_id: str, predictor: Predictor, settings: Settings) -> str:
     """Run one job; returns what happened (for logs and tests). Safe to call twice."""
     url = settings.database_url
@@ -57,11 +89,7 @@ def process_job(job_id: str, predictor: Predictor, settings: Settings) -> str:
         faces, error = _outcome(claim, predictor, settings)
     except SoftTimeLimitExceeded:
         faces, error = [], ("timeout", f"processing took over {settings.task_time_limit_s - 10} s")
-    with unit_of_work(url) as session:
-        if error:
-            written = jobs.fail(session, claim, *error)
-        else:
-            written = jobs.succeed(session, claim, faces, predictor.bundle.version)
+    written = _store(settings, claim, faces, error, predictor.bundle.version)
     status = "failed" if error else "succeeded"
     extra = {"job_id": job_id, "status": status, "faces": len(faces), "written": written}
     if error:

@@ -1,5 +1,9 @@
 """The job state machine on SQLite and PostgreSQL: one claim, one result, bounded attempts."""
 
+import os
+import socket
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 
@@ -93,6 +97,26 @@ def test_abandoned_running_job_is_reclaimed_and_the_old_attempt_cannot_write(db_
         assert jobs.fail(session, new, "corrupt_image", "bad")
     job = row(db_url, job_id)
     assert (job.status, job.error_code, job.attempts) == ("failed", "corrupt_image", 2)
+
+
+def test_a_job_whose_local_process_died_is_reclaimed_at_once(db_url):
+    """Killed pool child: its job is taken over at once; a live or remote holder keeps it."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    host = socket.gethostname()
+    job_id = new_job(db_url)
+    assert claim(db_url, job_id)[0] is not None
+    assert row(db_url, job_id).claimed_by == f"{host}:{os.getpid()}"
+    for holder, claimable in [
+        (f"{host}:{os.getpid()}", False),  # alive
+        (f"another-host:{dead.pid}", False),  # cannot be checked from here: wait to go stale
+        (f"{host}:{dead.pid}", True),
+    ]:
+        with unit_of_work(db_url) as session:
+            session.execute(update(Job).where(Job.id == job_id).values(claimed_by=holder))
+        taken, _ = claim(db_url, job_id, stale_after=600)
+        assert (taken is not None) == claimable, holder
+    assert row(db_url, job_id).attempts == 2
 
 
 def test_a_job_that_keeps_crashing_ends_failed(db_url):

@@ -41,6 +41,8 @@ def post_job(service, **kwargs) -> requests.Response:
             "unsupported_media_type",
         ),
         ({"files": {"other": ("a.jpg", b"x")}}, 400, "missing_file"),
+        ({"files": {"file": ("empty.jpg", b"")}}, 400, "empty_image"),
+        ({"files": {"file": ("page.jpg", b"<!doctype html><p>hi</p>")}}, 400, "not_an_image"),
         (
             {"files": {"file": ("a.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>')}},
             400,
@@ -102,6 +104,8 @@ def test_unreachable_and_private_urls_fail_as_items(service, url, code):
         ({"urls": []}, 422, "invalid_request"),
         ({"urls": "http://x/y.jpg"}, 422, "invalid_request"),
         ({"urls": [1, 2]}, 422, "invalid_request"),
+        ({"urls": ["http://x/y.jpg"], "callback": "http://x/"}, 422, "invalid_request"),
+        ({"urls": [None]}, 422, "invalid_request"),
         ({"urls": [f"http://127.0.0.1:9/{i}.jpg" for i in range(501)]}, 400, "too_many_urls"),
     ],
 )
@@ -132,3 +136,20 @@ def test_wrong_method_is_json_405(service):
     response = requests.delete(f"{service.base}/api/v1/jobs")
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_oversized_body_without_content_length_is_413(service):
+    """A chunked body has no Content-Length to refuse up front: it is cut off while read."""
+
+    def chunks():
+        for _ in range(6):
+            yield b"\0" * (1024 * 1024)
+
+    response = requests.post(
+        f"{service.base}/api/v1/jobs",
+        data=chunks(),
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"

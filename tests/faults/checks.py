@@ -1,0 +1,56 @@
+"""What must hold after a fault: every item terminal, one result each, read from the source."""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from db.models import Face, Job
+from db.session import unit_of_work
+
+
+def outcomes(database_url: str, batch_id: str) -> list[tuple[str, str, int, int]]:
+    """(job id, status, attempts, face rows) of every item, straight from the database."""
+    with unit_of_work(database_url) as session:
+        faces = select(Face.job_id, func.count().label("n")).group_by(Face.job_id).subquery()
+        rows = session.execute(
+            select(Job.id, Job.status, Job.attempts, func.coalesce(faces.c.n, 0))
+            .outerjoin(faces, faces.c.job_id == Job.id)
+            .where(Job.batch_id == batch_id)
+        )
+        return [tuple(row) for row in rows]
+
+
+def results_written(log_dir: Path) -> Counter:
+    """How many times each job's result was written, from every worker's JSON log lines."""
+    written: Counter = Counter()
+    for log in log_dir.glob("worker-*.log"):
+        for line in log.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                entry = json.loads(line)
+                if entry.get("msg") == "job finished" and entry.get("written"):
+                    written[entry["job_id"]] += 1
+    return written
+
+
+def assert_each_item_done_once(database_url: str, batch_id: str, log_dir: Path) -> list:
+    """Every item succeeded with its one face, and its result was written exactly once."""
+    rows = outcomes(database_url, batch_id)
+    statuses = Counter(status for _, status, _, _ in rows)
+    assert statuses == {"succeeded": len(rows)}, statuses
+    assert all(faces == 1 for *_, faces in rows), [r for r in rows if r[3] != 1]
+    written = results_written(log_dir)
+    assert {job_id: written[job_id] for job_id, *_ in rows} == {job_id: 1 for job_id, *_ in rows}
+    return rows
+
+
+def sweeper_requeued(log_dir: Path) -> int:
+    """Jobs the sweeper sent again (their message was lost), from its JSON log lines."""
+    total = 0
+    for line in (log_dir / "sweeper.log").read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("msg") == "sweep repaired jobs":
+                total += entry.get("requeued", 0)
+    return total

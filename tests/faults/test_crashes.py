@@ -1,0 +1,111 @@
+"""Processes killed by PID mid-batch: nothing accepted is lost, nothing is done twice.
+
+The database is PostgreSQL (as in compose); workers are real Celery processes.
+"""
+
+import os
+import signal
+import time
+
+import psutil
+import pytest
+import requests
+
+from tests.faults.checks import assert_each_item_done_once
+from tests.service.fixtures import service_env
+from tests.service.helpers import Service, postgres_database, postgres_reachable, url_for_photo
+
+pytestmark = pytest.mark.slow
+TIME_LIMIT = 15  # s; a vanished worker's job goes stale after this + 30 s
+
+
+@pytest.fixture(scope="module")
+def crashable(redis_url, tmp_path_factory):
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable (set CELEBCLF_TEST_POSTGRES_URL)")
+    logs = tmp_path_factory.mktemp("crashes")
+    with postgres_database() as url:
+        env = service_env(url, redis_url, logs, CELEBCLF_TASK_TIME_LIMIT=str(TIME_LIMIT))
+        service = Service(env, logs, workers=2).start()
+        yield service
+        service.stop()
+
+
+def batch_of(service: Service, photos, kept_photos, n: int) -> str:
+    base, root = photos
+    urls = [url_for_photo(base, root, kept_photos[i % len(kept_photos)][0]) for i in range(n)]
+    response = requests.post(f"{service.base}/api/v1/batches", json={"urls": urls}, timeout=30)
+    assert response.status_code == 202
+    return response.json()["id"]
+
+
+def wait_done(service: Service, batch_id: str, at_least: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        counts = service.get(f"/api/v1/batches/{batch_id}").json()["counts"]
+        if counts["succeeded"] + counts["failed"] >= at_least:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"fewer than {at_least} items done: {counts}")
+
+
+def pool_children(service: Service) -> list[psutil.Process]:
+    workers = [p for name, p in service.processes.items() if name.startswith("worker")]
+    return [
+        child for w in workers if w.poll() is None for child in psutil.Process(w.pid).children()
+    ]
+
+
+def test_worker_killed_mid_batch_then_replaced(crashable, photos, kept_photos):
+    batch_id = batch_of(crashable, photos, kept_photos, 200)
+    wait_done(crashable, batch_id, 40)
+    worker = crashable.processes["worker-0"]
+    os.killpg(worker.pid, signal.SIGKILL)  # the worker and its pool, as when a machine dies
+    worker.wait()
+    crashable.spawn("worker-replacement", "worker", "--concurrency", "2", "--name", "replacement")
+    batch = crashable.wait_batch(batch_id, timeout=300)
+    assert batch["counts"]["succeeded"] == 200
+    rows = assert_each_item_done_once(crashable.env["DATABASE_URL"], batch_id, crashable.log_dir)
+    assert any(attempts == 2 for _, _, attempts, _ in rows), "the kill hit no job in flight"
+
+
+def test_pool_child_killed_mid_batch(crashable, photos, kept_photos):
+    """As the OOM killer does: the task is rejected back to the queue and taken over at once."""
+    batch_id = batch_of(crashable, photos, kept_photos, 60)
+    wait_done(crashable, batch_id, 10)
+    victim = pool_children(crashable)[0]
+    victim.send_signal(signal.SIGKILL)
+    started = time.monotonic()
+    batch = crashable.wait_batch(batch_id, timeout=300)
+    assert batch["counts"]["succeeded"] == 60
+    rows = assert_each_item_done_once(crashable.env["DATABASE_URL"], batch_id, crashable.log_dir)
+    assert any(attempts == 2 for _, _, attempts, _ in rows), "the kill hit no job in flight"
+    assert time.monotonic() - started < TIME_LIMIT + 30, "waited for staleness, not the claimant"
+
+
+def test_poison_job_that_kills_its_process_fails_after_max_attempts(crashable, photos, kept_photos):
+    """Each time the job runs, its process is killed (the test plays the OOM killer): after
+    CELEBCLF_MAX_ATTEMPTS (3) tries it ends failed, and the worker goes on with other work."""
+    base, root = photos
+    path = kept_photos[0][0]
+    slow = f"{base}/slow/4/{url_for_photo(base, root, path).split('/', 3)[3]}"
+    job_id = requests.post(f"{crashable.base}/api/v1/jobs", json={"url": slow}).json()["id"]
+    port, kills = int(base.rsplit(":", 1)[1]), 0
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = crashable.get(f"/api/v1/jobs/{job_id}").json()
+        if job["status"] in ("succeeded", "failed"):
+            break
+        if job["status"] == "running" and job["attempts"] > kills:
+            for child in pool_children(crashable):
+                if any(c.raddr and c.raddr.port == port for c in child.net_connections("tcp")):
+                    child.send_signal(signal.SIGKILL)  # the one fetching the poison
+                    kills += 1
+        time.sleep(0.1)
+    assert job["status"] == "failed", job
+    assert job["error"]["code"] == "too_many_attempts"
+    assert job["attempts"] == kills == 3
+    after = requests.post(
+        f"{crashable.base}/api/v1/jobs", json={"url": url_for_photo(base, root, path)}
+    ).json()
+    assert crashable.wait_job(after["id"])["status"] == "succeeded"

@@ -1,0 +1,97 @@
+"""The broker and the database go away mid-batch and come back: work resumes, nothing is lost,
+and the API meanwhile answers 202 or 503 (with Retry-After), never 500."""
+
+import time
+from collections import Counter
+
+import pytest
+import requests
+
+from tests.faults.checks import assert_each_item_done_once, sweeper_requeued
+from tests.faults.servers import (
+    RedisServer,
+    postgres_cluster,
+    postgres_cluster_unavailable,
+)
+from tests.faults.test_crashes import batch_of, wait_done
+from tests.service.fixtures import service_env
+from tests.service.helpers import Service, postgres_database, postgres_reachable, url_for_photo
+
+pytestmark = pytest.mark.slow
+TIME_LIMIT = "30"
+
+
+def probe(service: Service, batch_id: str, job_url: str, seconds: float) -> tuple[Counter, list]:
+    """Poll, read and submit for ``seconds``; returns the status codes seen and accepted ids."""
+    seen, accepted = Counter(), []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for response in (
+            requests.get(f"{service.base}/api/v1/batches/{batch_id}", timeout=30),
+            requests.post(f"{service.base}/api/v1/jobs", json={"url": job_url}, timeout=30),
+            requests.get(f"{service.base}/readyz", timeout=30),
+        ):
+            seen[response.status_code] += 1
+            assert response.status_code < 500 or response.status_code == 503, response.text
+            if response.status_code == 503:
+                assert int(response.headers["Retry-After"]) > 0
+                assert response.json()["error"]["code"]
+            if response.status_code == 202 and response.request.method == "POST":
+                accepted.append(response.json()["id"])
+        time.sleep(0.5)
+    return seen, accepted
+
+
+@pytest.mark.parametrize("fault", ["kill", "flushall"])
+def test_redis_lost_mid_batch(fault, tmp_path, photos, kept_photos):
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable (set CELEBCLF_TEST_POSTGRES_URL)")
+    broker = RedisServer(tmp_path).start()
+    with postgres_database() as url:
+        env = service_env(url, broker.url, tmp_path, CELEBCLF_TASK_TIME_LIMIT=TIME_LIMIT)
+        service = Service(env, tmp_path, workers=2).start()
+        try:
+            base, root = photos
+            batch_id = batch_of(service, photos, kept_photos, 80)
+            wait_done(service, batch_id, 10)
+            job_url = url_for_photo(base, root, kept_photos[3][0])
+            if fault == "kill":
+                broker.kill()  # no persistence: every queued message is gone
+                seen, accepted = probe(service, batch_id, job_url, 5)
+                assert seen[503] > 0, "readiness must say the broker is down"
+                broker.start()
+            else:
+                broker.flushall()
+                seen, accepted = probe(service, batch_id, job_url, 2)
+            assert set(seen) <= {200, 202, 503}, seen
+            assert accepted, f"no submission was accepted while the broker was {fault}ed: {seen}"
+            batch = service.wait_batch(batch_id, timeout=240)
+            assert batch["counts"]["succeeded"] == 80
+            assert_each_item_done_once(url, batch_id, tmp_path)
+            for job_id in accepted:
+                assert service.wait_job(job_id, timeout=120)["status"] == "succeeded"
+            assert sweeper_requeued(tmp_path) > 0, "the lost messages came back another way?"
+        finally:
+            service.stop()
+            broker.kill()
+
+
+def test_postgresql_stopped_and_started_mid_batch(redis_url, tmp_path, photos, kept_photos):
+    if reason := postgres_cluster_unavailable():
+        pytest.skip(reason)
+    with postgres_cluster(tmp_path / "pg") as database:
+        env = service_env(database.url, redis_url, tmp_path, CELEBCLF_TASK_TIME_LIMIT=TIME_LIMIT)
+        service = Service(env, tmp_path, workers=2).start()
+        try:
+            base, root = photos
+            batch_id = batch_of(service, photos, kept_photos, 60)
+            wait_done(service, batch_id, 10)
+            database.stop()
+            seen, _ = probe(service, batch_id, url_for_photo(base, root, kept_photos[3][0]), 6)
+            assert seen[503] > 0 and set(seen) <= {503}, seen
+            database.start()
+            batch = service.wait_batch(batch_id, timeout=240)
+            assert batch["counts"]["succeeded"] == 60
+            assert_each_item_done_once(database.url, batch_id, tmp_path)
+        finally:
+            service.stop()
