@@ -14,7 +14,7 @@ from api.context import settings
 from api.docs import accepts_json_or_upload
 from api.errors import ApiError
 from api.intake import Item, bytes_item, url_item
-from api.jobs import read_json, upload_filename
+from api.jobs import read_json, reject_unknown_parts, upload_filename
 from api.limits import submission_limit
 from api.listing import newest_first
 from api.schemas import (
@@ -48,6 +48,7 @@ def _read_items() -> list[Item]:
         files = request.files.getlist("files")
         if not files:
             raise ApiError(400, "missing_files", "a multipart batch needs one or more 'files'")
+        reject_unknown_parts({"files"})
         if len(files) > config.max_batch_files:
             raise ApiError(
                 400,
@@ -125,14 +126,6 @@ def _page(session, batch_id: str, after: int, limit: int) -> tuple[list[dict], i
     return items, rows[-1].seq if more else None
 
 
-def _cursor(text: str | None) -> int:
-    if text is None:
-        return -1
-    if not text.isdigit():
-        raise ApiError(400, "invalid_cursor", "cursor must be a value from next_cursor")
-    return int(text)
-
-
 @blp.route("/batches/<uuid:batch_id>/items")
 @blp.arguments(ItemsQuerySchema, location="query")
 @blp.response(200, ItemsPageSchema)
@@ -141,7 +134,7 @@ def list_items(query, batch_id):
     """Items in submission order, ``limit`` at a time; follow ``next_cursor`` until null."""
     with unit_of_work(settings().database_url) as session:
         batch = _own_batch(session, batch_id)
-        items, last = _page(session, batch.id, _cursor(query["cursor"]), query["limit"])
+        items, last = _page(session, batch.id, query["cursor"], query["limit"])
     return {"items": items, "next_cursor": None if last is None else str(last)}
 
 

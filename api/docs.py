@@ -9,7 +9,10 @@ from api.schemas import ErrorSchema
 
 
 def accepts_json_or_upload(
-    blp: Blueprint, json_schema: type[Schema], upload_schema: type[Schema], response: type[Schema]
+    blp: Blueprint,
+    json_schema: type[Schema] | dict,
+    upload_schema: type[Schema],
+    response: type[Schema],
 ) -> Callable:
     """Document a 202 endpoint whose body is JSON or multipart, and its 4xx answers."""
     decorators = [

@@ -4,7 +4,7 @@ import logging
 
 from flask import Flask, jsonify
 from marshmallow import ValidationError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("celebclf.api")
@@ -58,11 +58,14 @@ def init_app(app: Flask) -> None:
         status = exc.code or 500
         messages = getattr(exc, "data", {}).get("messages")  # webargs / smorest validation
         message = _validation_message(messages) if messages else exc.description
-        return error_response(status, HTTP_CODES.get(status, "http_error"), str(message))
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}  # Allow
+        return error_response(status, HTTP_CODES.get(status, "http_error"), str(message), headers)
 
     @app.errorhandler(DBAPIError)
     def _database_down(exc: DBAPIError):
-        log.error("database error", extra={"error": str(exc.orig)[:300]})
+        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+            return _unexpected(exc)  # a bug (bad parameter, bad SQL), not an outage
+        log.error("database unavailable", extra={"error": str(exc.orig)[:300]})
         return error_response(
             503,
             "database_unavailable",

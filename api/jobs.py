@@ -12,6 +12,7 @@ from api.intake import Item, bytes_item, decode_base64, require_ok, url_item
 from api.limits import submission_limit
 from api.listing import newest_first
 from api.schemas import (
+    JOB_CREATE_DOC,
     ErrorSchema,
     JobCreatedSchema,
     JobCreateSchema,
@@ -41,8 +42,16 @@ def upload_filename(name: str | None) -> str | None:
     return name.replace("\\", "/").rsplit("/", 1)[-1][:255] or None if name else None
 
 
+def reject_unknown_parts(known: set[str]) -> None:
+    """Multipart bodies are as strict as JSON ones: a part we do not read is an error."""
+    unknown = sorted((set(request.files) | set(request.form)) - known)
+    if unknown:
+        raise ApiError(422, "invalid_request", f"unknown field(s): {', '.join(unknown)}")
+
+
 def _read_item() -> Item:
     if request.mimetype == "multipart/form-data":
+        reject_unknown_parts({"file"})
         upload = request.files.get("file")
         if upload is None:
             raise ApiError(400, "missing_file", "a multipart request needs a 'file' field")
@@ -60,7 +69,7 @@ def _read_item() -> Item:
 
 
 @blp.route("/jobs", methods=["POST"])
-@accepts_json_or_upload(blp, JobCreateSchema, UploadSchema, JobCreatedSchema)
+@accepts_json_or_upload(blp, JOB_CREATE_DOC, UploadSchema, JobCreatedSchema)
 @submission_limit
 def create_job():
     """Classify one image. Answers 202 with the job's id; poll its Location for the result."""

@@ -17,7 +17,7 @@ def newest_first(
     """
     statement = select(model).where(model.owner == owner, *where)
     if query["cursor"] is not None:
-        last = session.get(model, query["cursor"])
+        last = session.get(model, str(query["cursor"]))
         if last is None or last.owner != owner:
             raise ApiError(400, "invalid_cursor", "cursor must be a value from next_cursor")
         statement = statement.where(

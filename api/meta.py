@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from api.context import predictor, settings
 from api.errors import ApiError
-from api.schemas import ClassesSchema, ErrorSchema
+from api.schemas import ClassesSchema, ErrorSchema, HealthSchema, ReadySchema
 from db.session import get_engine
 
 blp = Blueprint("meta", __name__, description="Model and service status")
@@ -25,6 +25,7 @@ def classes():
 
 
 @blp.route("/healthz")
+@blp.response(200, HealthSchema)
 def healthz():
     """The process answers."""
     return {"status": "ok"}
@@ -49,6 +50,7 @@ def _check_model() -> str:
 
 
 @blp.route("/readyz")
+@blp.response(200, ReadySchema)
 @blp.alt_response(503, schema=ErrorSchema)
 def readyz():
     """Database, broker and model all usable; 503 naming what is not."""

@@ -36,6 +36,8 @@ class FaceSchema(Schema):
 
 
 class JobCreateSchema(StrictSchema):
+    """Validates the JSON body; documented as one of the two shapes below."""
+
     image_base64 = fields.String(
         metadata={"description": "image bytes, base64; a data: URL prefix is allowed"}
     )
@@ -45,6 +47,24 @@ class JobCreateSchema(StrictSchema):
     def _exactly_one(self, data, **_kwargs):
         if len(data) != 1:
             raise ValidationError("give exactly one of image_base64, url")
+
+
+class JobFromUrlSchema(StrictSchema):
+    url = fields.String(required=True, metadata={"description": "http(s) URL of an image"})
+
+
+class JobFromBase64Schema(StrictSchema):
+    image_base64 = fields.String(
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={
+            "format": "byte",
+            "description": "image bytes, base64; a data: URL prefix is allowed",
+        },
+    )
+
+
+JOB_CREATE_DOC = {"oneOf": [JobFromUrlSchema, JobFromBase64Schema]}
 
 
 class UploadSchema(Schema):
@@ -77,7 +97,11 @@ class BatchCreateSchema(StrictSchema):
 
 
 class BatchUploadSchema(Schema):
-    files = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}), required=True)
+    files = fields.List(
+        fields.Raw(metadata={"type": "string", "format": "binary"}),
+        required=True,
+        validate=validate.Length(min=1),
+    )
 
 
 class BatchSchema(Schema):
@@ -91,7 +115,11 @@ class BatchSchema(Schema):
 
 
 class ItemsQuerySchema(StrictSchema):
-    cursor = fields.String(load_default=None)
+    cursor = fields.Integer(
+        load_default=-1,
+        validate=validate.Range(min=-1, max=2**31 - 1),
+        metadata={"description": "next_cursor of the previous page; omit for the first"},
+    )
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
@@ -101,7 +129,10 @@ class ItemsPageSchema(Schema):
 
 
 class ListQuerySchema(StrictSchema):
-    cursor = fields.String(load_default=None)
+    cursor = fields.UUID(
+        load_default=None,
+        metadata={"description": "next_cursor of the previous page; omit for the first"},
+    )
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
@@ -113,6 +144,15 @@ class BatchListSchema(Schema):
 class JobListSchema(Schema):
     items = fields.List(fields.Nested(JobSchema))
     next_cursor = fields.String(allow_none=True)
+
+
+class HealthSchema(Schema):
+    status = fields.String()
+
+
+class ReadySchema(Schema):
+    status = fields.String()
+    checks = fields.Dict(keys=fields.String(), values=fields.String())
 
 
 class ClassesSchema(Schema):

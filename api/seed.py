@@ -2,7 +2,7 @@
 
 import numpy as np
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from api.context import predictor
 from api.errors import ApiError
@@ -15,13 +15,16 @@ blp = Blueprint("seed", __name__, description="Compatibility with the seed's cli
 
 
 class SeedFormSchema(Schema):
-    image_data = fields.String(required=True, metadata={"description": "base64 data URL"})
+    image_data = fields.String(
+        required=True, validate=validate.Length(min=1), metadata={"description": "base64 data URL"}
+    )
 
 
 @blp.route("/hello")
+@blp.doc(responses={"200": {"description": "hi", "content": {"text/plain": {}}}})
 def hello():
     """The seed's liveness check."""
-    return "hi"
+    return "hi", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @blp.route("/classify_image", methods=["POST"])

@@ -40,7 +40,12 @@ def post_job(service, **kwargs) -> requests.Response:
             415,
             "unsupported_media_type",
         ),
-        ({"files": {"other": ("a.jpg", b"x")}}, 400, "missing_file"),
+        ({"files": {"other": ("a.jpg", b"x")}}, 422, "invalid_request"),
+        (
+            {"data": b"--b--\r\n", "headers": {"Content-Type": "multipart/form-data; boundary=b"}},
+            400,
+            "missing_file",
+        ),
         ({"files": {"file": ("empty.jpg", b"")}}, 400, "empty_image"),
         ({"files": {"file": ("page.jpg", b"<!doctype html><p>hi</p>")}}, 400, "not_an_image"),
         (
@@ -127,7 +132,8 @@ def test_unknown_job_ids(service):
 def test_bad_cursor_and_limit(service):
     created = requests.post(f"{service.base}/api/v1/batches", json={"urls": ["ftp://x/y"]}).json()
     items = f"{service.base}/api/v1/batches/{created['id']}/items"
-    assert requests.get(items, params={"cursor": "abc"}).json()["error"]["code"] == "invalid_cursor"
+    bad_cursor = requests.get(items, params={"cursor": "abc"})
+    assert bad_cursor.status_code == 422 and bad_cursor.json()["error"]["code"] == "invalid_request"
     bad_limit = requests.get(items, params={"limit": 0})
     assert bad_limit.status_code == 422 and bad_limit.json()["error"]["code"] == "invalid_request"
 
