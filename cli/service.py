@@ -4,6 +4,7 @@ Compose runs each as its own service; ``celebclf up`` runs them all.
 """
 
 import argparse
+import logging
 import os
 import sys
 
@@ -79,9 +80,18 @@ def run_worker(args: argparse.Namespace) -> int:
     _require_broker()
     import tasks.classify
     import tasks.dispatch  # noqa: F401
+    from inference import ModelError
     from tasks.celery_app import celery_app
+    from tasks.runtime import get_predictor
 
     settings = get_settings()
+    setup_logging(settings.log_level)
+    try:
+        get_predictor()  # before the pool forks, and before taking any task
+    except ModelError as exc:
+        logging.getLogger("celebclf.worker").error("model refused; not starting: %s", exc)
+        print(f"celebclf worker: the model cannot be used: {exc}", file=sys.stderr)
+        return 2
     celery_app.worker_main(
         [
             "worker",

@@ -1,4 +1,4 @@
-"""The Celery application, configured from the environment. Entry point: ``celery -A tasks``.
+"""The Celery application, configured from the environment. Started by ``celebclf worker``.
 
 Settings for "nothing accepted is lost" (see docs: RELIABILITY): late acks so a task whose
 worker dies is delivered again; a pool child killed mid-task (OOM) is rejected, not acked;

@@ -1,7 +1,7 @@
 """What a worker process keeps loaded: the verified model, and OpenCV's thread count.
 
-The model is loaded in the worker's main process before the pool forks (children share it
-copy-on-write), and a model that fails its digest check stops the worker at start, saying why.
+``celebclf worker`` loads the model in the main process before the pool forks (children share
+it copy-on-write); a model that fails its digest check stops the worker there, saying why.
 """
 
 import logging
@@ -32,11 +32,6 @@ def get_predictor() -> Predictor:
 @signals.setup_logging.connect
 def _logging(**_kwargs) -> None:
     setup_logging(get_settings().log_level)
-
-
-@signals.worker_init.connect
-def _load_model_before_fork(**_kwargs) -> None:
-    get_predictor()
 
 
 @signals.worker_process_init.connect
