@@ -23,8 +23,8 @@ from api.schemas import (
     BatchSchema,
     BatchUploadSchema,
     ErrorSchema,
-    ItemsPageSchema,
     ItemsQuerySchema,
+    JobPageSchema,
     ListQuerySchema,
 )
 from api.serializers import (
@@ -128,7 +128,7 @@ def _page(session, batch_id: str, after: int, limit: int) -> tuple[list[dict], i
 
 @blp.route("/batches/<uuid:batch_id>/items")
 @blp.arguments(ItemsQuerySchema, location="query")
-@blp.response(200, ItemsPageSchema)
+@blp.response(200, JobPageSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def list_items(query, batch_id):
     """Items in submission order, ``limit`` at a time; follow ``next_cursor`` until null."""

@@ -16,7 +16,7 @@ from api.schemas import (
     ErrorSchema,
     JobCreatedSchema,
     JobCreateSchema,
-    JobListSchema,
+    JobPageSchema,
     JobSchema,
     ListQuerySchema,
     UploadSchema,
@@ -83,7 +83,7 @@ def create_job():
 
 @blp.route("/jobs")
 @blp.arguments(ListQuerySchema, location="query")
-@blp.response(200, JobListSchema)
+@blp.response(200, JobPageSchema)
 def list_jobs(query):
     """Your single-image jobs (not batch items), newest first; follow ``next_cursor``."""
     with unit_of_work(settings().database_url) as session:

@@ -123,7 +123,7 @@ class ItemsQuerySchema(StrictSchema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
-class ItemsPageSchema(Schema):
+class JobPageSchema(Schema):
     items = fields.List(fields.Nested(JobSchema))
     next_cursor = fields.String(allow_none=True)
 
@@ -138,11 +138,6 @@ class ListQuerySchema(StrictSchema):
 
 class BatchListSchema(Schema):
     items = fields.List(fields.Nested(BatchSchema))
-    next_cursor = fields.String(allow_none=True)
-
-
-class JobListSchema(Schema):
-    items = fields.List(fields.Nested(JobSchema))
     next_cursor = fields.String(allow_none=True)
 
 

@@ -1,5 +1,7 @@
 """Shared fixtures: the real photo datasets from ../shared, and generated images."""
 
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +47,19 @@ def encode(image: np.ndarray, ext: str) -> bytes:
     ok, buffer = cv2.imencode(ext, image)
     assert ok, ext
     return buffer.tobytes()
+
+
+def png_bomb(width: int = 30000, height: int = 30000) -> bytes:
+    """A valid PNG of 74 bytes that declares ``width`` x ``height`` pixels: the
+    decoder must refuse it before allocating."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 1024)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 @pytest.fixture

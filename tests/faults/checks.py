@@ -1,13 +1,35 @@
-"""What must hold after a fault: every item terminal, one result each, read from the source."""
+"""Load for the fault tests, and what must hold after a fault: every item terminal, one result
+each, read from the source."""
 
 import json
+import time
 from collections import Counter
 from pathlib import Path
 
+import requests
 from sqlalchemy import func, select
 
 from db.models import Face, Job
 from db.session import unit_of_work
+from tests.service.helpers import Service, url_for_photo
+
+
+def batch_of(service: Service, photos, kept_photos, n: int) -> str:
+    base, root = photos
+    urls = [url_for_photo(base, root, kept_photos[i % len(kept_photos)][0]) for i in range(n)]
+    response = requests.post(f"{service.base}/api/v1/batches", json={"urls": urls}, timeout=30)
+    assert response.status_code == 202
+    return response.json()["id"]
+
+
+def wait_done(service: Service, batch_id: str, at_least: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        counts = service.get(f"/api/v1/batches/{batch_id}").json()["counts"]
+        if counts["succeeded"] + counts["failed"] >= at_least:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"fewer than {at_least} items done: {counts}")
 
 
 def outcomes(database_url: str, batch_id: str) -> list[tuple[str, str, int, int]]:

@@ -11,8 +11,8 @@ import psutil
 import pytest
 import requests
 
-from tests.faults.checks import assert_each_item_done_once
-from tests.service.fixtures import service_env
+from tests.faults.checks import assert_each_item_done_once, batch_of, wait_done
+from tests.service.fixtures import running_service
 from tests.service.helpers import Service, postgres_database, postgres_reachable, url_for_photo
 
 pytestmark = pytest.mark.slow
@@ -24,29 +24,11 @@ def crashable(redis_url, tmp_path_factory):
     if not postgres_reachable():
         pytest.skip("PostgreSQL is not reachable (set CELEBCLF_TEST_POSTGRES_URL)")
     logs = tmp_path_factory.mktemp("crashes")
-    with postgres_database() as url:
-        env = service_env(url, redis_url, logs, CELEBCLF_TASK_TIME_LIMIT=str(TIME_LIMIT))
-        service = Service(env, logs, workers=2).start()
+    with (
+        postgres_database() as url,
+        running_service(url, redis_url, logs, CELEBCLF_TASK_TIME_LIMIT=str(TIME_LIMIT)) as service,
+    ):
         yield service
-        service.stop()
-
-
-def batch_of(service: Service, photos, kept_photos, n: int) -> str:
-    base, root = photos
-    urls = [url_for_photo(base, root, kept_photos[i % len(kept_photos)][0]) for i in range(n)]
-    response = requests.post(f"{service.base}/api/v1/batches", json={"urls": urls}, timeout=30)
-    assert response.status_code == 202
-    return response.json()["id"]
-
-
-def wait_done(service: Service, batch_id: str, at_least: int) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        counts = service.get(f"/api/v1/batches/{batch_id}").json()["counts"]
-        if counts["succeeded"] + counts["failed"] >= at_least:
-            return
-        time.sleep(0.2)
-    raise TimeoutError(f"fewer than {at_least} items done: {counts}")
 
 
 def pool_children(service: Service) -> list[psutil.Process]:

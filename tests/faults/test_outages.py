@@ -7,14 +7,18 @@ from collections import Counter
 import pytest
 import requests
 
-from tests.faults.checks import assert_each_item_done_once, sweeper_requeued
+from tests.faults.checks import (
+    assert_each_item_done_once,
+    batch_of,
+    sweeper_requeued,
+    wait_done,
+)
 from tests.faults.servers import (
     RedisServer,
     postgres_cluster,
     postgres_cluster_unavailable,
 )
-from tests.faults.test_crashes import batch_of, wait_done
-from tests.service.fixtures import service_env
+from tests.service.fixtures import running_service
 from tests.service.helpers import Service, postgres_database, postgres_reachable, url_for_photo
 
 pytestmark = pytest.mark.slow
@@ -47,10 +51,13 @@ def test_redis_lost_mid_batch(fault, tmp_path, photos, kept_photos):
     if not postgres_reachable():
         pytest.skip("PostgreSQL is not reachable (set CELEBCLF_TEST_POSTGRES_URL)")
     broker = RedisServer(tmp_path).start()
-    with postgres_database() as url:
-        env = service_env(url, broker.url, tmp_path, CELEBCLF_TASK_TIME_LIMIT=TIME_LIMIT)
-        service = Service(env, tmp_path, workers=2).start()
-        try:
+    try:
+        with (
+            postgres_database() as url,
+            running_service(
+                url, broker.url, tmp_path, CELEBCLF_TASK_TIME_LIMIT=TIME_LIMIT
+            ) as service,
+        ):
             base, root = photos
             batch_id = batch_of(service, photos, kept_photos, 80)
             wait_done(service, batch_id, 10)
@@ -71,27 +78,26 @@ def test_redis_lost_mid_batch(fault, tmp_path, photos, kept_photos):
             for job_id in accepted:
                 assert service.wait_job(job_id, timeout=120)["status"] == "succeeded"
             assert sweeper_requeued(tmp_path) > 0, "the lost messages came back another way?"
-        finally:
-            service.stop()
-            broker.kill()
+    finally:
+        broker.kill()
 
 
 def test_postgresql_stopped_and_started_mid_batch(redis_url, tmp_path, photos, kept_photos):
     if reason := postgres_cluster_unavailable():
         pytest.skip(reason)
-    with postgres_cluster(tmp_path / "pg") as database:
-        env = service_env(database.url, redis_url, tmp_path, CELEBCLF_TASK_TIME_LIMIT=TIME_LIMIT)
-        service = Service(env, tmp_path, workers=2).start()
-        try:
-            base, root = photos
-            batch_id = batch_of(service, photos, kept_photos, 60)
-            wait_done(service, batch_id, 10)
-            database.stop()
-            seen, _ = probe(service, batch_id, url_for_photo(base, root, kept_photos[3][0]), 6)
-            assert seen[503] > 0 and set(seen) <= {503}, seen
-            database.start()
-            batch = service.wait_batch(batch_id, timeout=240)
-            assert batch["counts"]["succeeded"] == 60
-            assert_each_item_done_once(database.url, batch_id, tmp_path)
-        finally:
-            service.stop()
+    with (
+        postgres_cluster(tmp_path / "pg") as database,
+        running_service(
+            database.url, redis_url, tmp_path, CELEBCLF_TASK_TIME_LIMIT=TIME_LIMIT
+        ) as service,
+    ):
+        base, root = photos
+        batch_id = batch_of(service, photos, kept_photos, 60)
+        wait_done(service, batch_id, 10)
+        database.stop()
+        seen, _ = probe(service, batch_id, url_for_photo(base, root, kept_photos[3][0]), 6)
+        assert seen[503] > 0 and set(seen) <= {503}, seen
+        database.start()
+        batch = service.wait_batch(batch_id, timeout=240)
+        assert batch["counts"]["succeeded"] == 60
+        assert_each_item_done_once(database.url, batch_id, tmp_path)

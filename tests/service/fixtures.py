@@ -1,7 +1,9 @@
 """A running celebclf (real gunicorn, Celery worker, sweeper, Redis) per database backend."""
 
+import contextlib
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,12 +63,33 @@ def service_env(database_url: str, redis_url: str, data_dir: Path, **extra: str)
     return env
 
 
+def sqlite_url(folder: Path) -> str:
+    return f"sqlite:///{folder / 'celebclf.sqlite3'}"
+
+
+@contextlib.contextmanager
+def running_service(
+    database_url: str,
+    redis_url: str,
+    logs: Path,
+    *,
+    workers: int = 2,
+    worker_processes: int = 1,
+    **extra: str,
+) -> Iterator[Service]:
+    """A started service with ``service_env`` plus ``extra`` settings; stopped on exit."""
+    env = service_env(database_url, redis_url, logs, **extra)
+    running = Service(env, logs, workers=workers, worker_processes=worker_processes).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 @pytest.fixture(scope="session")
 def service(database_url, redis_url, tmp_path_factory):
-    logs = tmp_path_factory.mktemp("logs")
-    running = Service(service_env(database_url, redis_url, logs), logs).start()
-    yield running
-    running.stop()
+    with running_service(database_url, redis_url, tmp_path_factory.mktemp("logs")) as running:
+        yield running
 
 
 KEYS = {
@@ -82,16 +105,15 @@ ITEMS_PER_MINUTE = 20
 def keyed(redis_url, tmp_path_factory):
     """A service that requires API keys (KEYS) and allows ITEMS_PER_MINUTE images per key."""
     logs = tmp_path_factory.mktemp("keyed")
-    env = service_env(
-        f"sqlite:///{logs / 'celebclf.sqlite3'}",
+    with running_service(
+        sqlite_url(logs),
         redis_url,
         logs,
+        workers=1,
         CELEBCLF_API_KEYS=",".join(f"{owner}:{digest(key)}" for owner, key in KEYS.items()),
         CELEBCLF_RATE_LIMIT_ITEMS=f"{ITEMS_PER_MINUTE}/minute",
-    )
-    running = Service(env, logs, workers=1).start()
-    yield running
-    running.stop()
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

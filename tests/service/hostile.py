@@ -4,12 +4,12 @@ an allow-listed address that redirects, drips, floods or serves a pixel bomb."""
 import contextlib
 import http.server
 import socket
-import struct
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
+
+from tests.conftest import png_bomb
 
 
 class DualStackServer(http.server.ThreadingHTTPServer):
@@ -49,18 +49,6 @@ class Canary:
     def __exit__(self, *_exc) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-def png_bomb(width: int = 30000, height: int = 30000) -> bytes:
-    """A valid PNG header declaring ``width`` x ``height`` pixels in a tiny file."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-        return struct.pack(">I", len(body)) + kind + body + crc
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    idat = zlib.compress(b"\0" * (width * 3 + 1) * 64)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 JPEG_HEAD = b"\xff\xd8\xff\xe0" + b"\0" * 60

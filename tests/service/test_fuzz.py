@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from api.access import digest
-from tests.service.fixtures import service_env
-from tests.service.helpers import Service
+from tests.service.fixtures import running_service, sqlite_url
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 KEY = "ck_fuzzer_key_for_tests"
@@ -18,17 +17,16 @@ KEY = "ck_fuzzer_key_for_tests"
 @pytest.fixture(scope="module")
 def fuzzed(redis_url, tmp_path_factory):
     logs = tmp_path_factory.mktemp("fuzzed")
-    env = service_env(
-        f"sqlite:///{logs / 'celebclf.sqlite3'}",
+    with running_service(
+        sqlite_url(logs),
         redis_url,
         logs,
+        workers=1,
         CELEBCLF_API_KEYS=f"fuzzer:{digest(KEY)}",
         CELEBCLF_RATE_LIMIT_REQUESTS="1000000/minute",
         CELEBCLF_RATE_LIMIT_ITEMS="1000000/minute",
-    )
-    service = Service(env, logs, workers=1).start()
-    yield service
-    service.stop()
+    ) as service:
+        yield service
 
 
 def test_schemathesis_all_checks_pass(fuzzed, tmp_path):

@@ -8,9 +8,10 @@ import psutil
 import pytest
 import requests
 
-from tests.service.fixtures import service_env
+from tests.conftest import png_bomb
+from tests.service.fixtures import running_service, sqlite_url
 from tests.service.helpers import Service
-from tests.service.hostile import Canary, hostile_server, png_bomb
+from tests.service.hostile import Canary, hostile_server
 
 FETCH_TIMEOUT = 5
 FETCH_MAX_BYTES = 20 * 1024 * 1024
@@ -19,18 +20,16 @@ FETCH_MAX_BYTES = 20 * 1024 * 1024
 @pytest.fixture(scope="module")
 def guarded(redis_url, tmp_path_factory):
     logs = tmp_path_factory.mktemp("guarded")
-    env = service_env(
-        f"sqlite:///{logs / 'celebclf.sqlite3'}",
+    with running_service(
+        sqlite_url(logs),
         redis_url,
         logs,
         CELEBCLF_FETCH_ALLOW_PRIVATE="127.0.0.2/32",
         CELEBCLF_FETCH_TIMEOUT=str(FETCH_TIMEOUT),
         CELEBCLF_FETCH_MAX_BYTES=str(FETCH_MAX_BYTES),
         CELEBCLF_MAX_BATCH_URLS="10000",
-    )
-    service = Service(env, logs, workers=2).start()
-    yield service
-    service.stop()
+    ) as service:
+        yield service
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from inference.artifacts import default_model_dir
-from tests.service.fixtures import service_env
+from tests.service.fixtures import service_env, sqlite_url
 from tests.service.helpers import REPO
 
 
@@ -30,9 +30,7 @@ def test_worker_refuses_a_tampered_model(tamper, says, redis_url, tmp_path):
     model = tmp_path / "model"
     shutil.copytree(default_model_dir(), model)
     tamper(model)
-    env = service_env(
-        f"sqlite:///{tmp_path / 'db.sqlite3'}", redis_url, tmp_path, CELEBCLF_MODEL_DIR=str(model)
-    )
+    env = service_env(sqlite_url(tmp_path), redis_url, tmp_path, CELEBCLF_MODEL_DIR=str(model))
     result = subprocess.run(
         [sys.executable, "-m", "cli.main", "worker", "--concurrency", "1"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120,

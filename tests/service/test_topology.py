@@ -6,8 +6,8 @@ import json
 import pytest
 import requests
 
-from tests.service.fixtures import service_env
-from tests.service.helpers import Service, postgres_database, postgres_reachable, url_for_photo
+from tests.service.fixtures import running_service
+from tests.service.helpers import postgres_database, postgres_reachable, url_for_photo
 
 
 @pytest.fixture(scope="module")
@@ -15,12 +15,11 @@ def scaled(redis_url, tmp_path_factory):
     if not postgres_reachable():
         pytest.skip("PostgreSQL is not reachable (set CELEBCLF_TEST_POSTGRES_URL)")
     logs = tmp_path_factory.mktemp("scaled")
-    with postgres_database() as url:
-        service = Service(
-            service_env(url, redis_url, logs), logs, workers=1, worker_processes=2
-        ).start()
+    with (
+        postgres_database() as url,
+        running_service(url, redis_url, logs, workers=1, worker_processes=2) as service,
+    ):
         yield service
-        service.stop()
 
 
 def jobs_done_by(log_path) -> int:

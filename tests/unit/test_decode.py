@@ -1,14 +1,12 @@
 import os
-import struct
 import subprocess
 import sys
-import zlib
 
 import numpy as np
 import pytest
 
 from featurize import ImageError, decode_image, sniff_format
-from tests.conftest import encode
+from tests.conftest import encode, png_bomb
 
 
 @pytest.mark.parametrize("ext", [".jpg", ".png", ".webp", ".gif"])
@@ -47,21 +45,9 @@ def test_truncated_image_is_corrupt(noise_image, ext):
     assert info.value.code == "corrupt_image"
 
 
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG that claims a huge size: the decoder must refuse it before allocating."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + body))
-        return struct.pack(">I", len(body)) + kind + body + crc
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    idat = zlib.compress(b"\0" * 1024)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
-
-
 def test_pixel_bomb_is_refused_by_the_default_limit():
     with pytest.raises(ImageError) as info:
-        decode_image(_png_header_only(30000, 30000))
+        decode_image(png_bomb())
     assert info.value.code == "image_too_large"
 
 
