@@ -17,6 +17,13 @@ class Box:
     def as_dict(self) -> dict[str, int]:
         return {"x": self.x, "y": self.y, "w": self.w, "h": self.h}
 
+    def iou(self, other: "Box") -> float:
+        """Intersection over union: 1.0 for the same box, 0.0 for boxes that do not touch."""
+        w = min(self.x + self.w, other.x + other.w) - max(self.x, other.x)
+        h = min(self.y + self.h, other.y + other.h) - max(self.y, other.y)
+        inter = max(0, w) * max(0, h)
+        return inter / (self.w * self.h + other.w * other.h - inter)
+
 
 @dataclass(frozen=True)
 class Detection:
