@@ -19,22 +19,24 @@ def photo_bytes(root: Path) -> list[bytes]:
     return [p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()]
 
 
-def _init(threads: int) -> None:
+def _init(threads: int, model_dir: Path | None) -> None:
     global _predictor
     from featurize.opencv import cv2
     from inference import Predictor, load_model
 
-    cv2.setNumThreads(threads)
-    _predictor = Predictor(load_model())
+    cv2.setNumThreads(threads)  # -1: OpenCV's default, one thread per core
+    _predictor = Predictor(load_model(model_dir))
 
 
 def _classify(data: bytes) -> int:
     return len(_predictor.predict_bytes(data).faces)
 
 
-def run_pool(photos: list[bytes], processes: int, threads: int) -> float:
+def run_pool(
+    photos: list[bytes], processes: int, threads: int, model_dir: Path | None = None
+) -> float:
     """Images per second with ``processes`` worker processes (model loading not timed)."""
-    with ProcessPoolExecutor(processes, initializer=_init, initargs=(threads,)) as pool:
+    with ProcessPoolExecutor(processes, initializer=_init, initargs=(threads, model_dir)) as pool:
         list(pool.map(_classify, photos[:processes]))  # warm up: models loaded
         started = time.perf_counter()
         list(pool.map(_classify, photos, chunksize=1))
