@@ -91,7 +91,13 @@ def process_job(job_id: str, predictor: Predictor, settings: Settings) -> str:
         faces, error = [], ("timeout", f"processing took over {settings.task_time_limit_s - 10} s")
     written = _store(settings, claim, faces, error, predictor.bundle.version)
     status = "failed" if error else "succeeded"
-    extra = {"job_id": job_id, "status": status, "faces": len(faces), "written": written}
+    extra = {
+        "job_id": job_id,
+        "attempt": claim.attempt,
+        "status": status,
+        "faces": len(faces),
+        "written": written,
+    }
     if error:
         extra["error_code"] = error[0]
     log.info("job finished", extra=extra)
