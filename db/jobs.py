@@ -89,6 +89,22 @@ def _give_up(session: Session, where, max_attempts: int, now: datetime) -> int:
     return len(ids)
 
 
+def _take(session: Session, job_id: str, claimable, max_attempts: int, now: datetime):
+    """The compare-and-set itself: (source, url, attempts) if this call took the job."""
+    return session.execute(
+        update(Job)
+        .where(Job.id == job_id, claimable, Job.attempts < max_attempts)
+        .values(
+            status=JobStatus.running,
+            attempts=Job.attempts + 1,
+            claimed_by=claimant(),
+            started_at=now,
+            updated_at=now,
+        )
+        .returning(Job.source, Job.url, Job.attempts)
+    ).one_or_none()
+
+
 def claim(
     session: Session, job_id: str, max_attempts: int, stale_after_s: int
 ) -> tuple[Claim | None, bool]:
@@ -97,32 +113,27 @@ def claim(
     A job is claimable when ``queued``, or ``running`` but abandoned: stale (its worker died
     or hung), or held by a process of this host that is gone. ``gave_up`` is True when the job
     had used all its attempts (a poison input that kills its process each time): it is now
-    ``failed`` instead of being tried forever.
+    ``failed`` instead of being tried forever. The usual case, a queued URL job, costs one
+    statement; the holder is looked up only when the first try finds the job taken.
     """
     now = utcnow()
-    holder = session.scalar(select(Job.claimed_by).where(Job.id == job_id))
-    abandoned = _abandoned(now - timedelta(seconds=stale_after_s))
-    if _is_dead_local_process(holder):
-        abandoned = or_(abandoned, and_(Job.status == JobStatus.running, Job.claimed_by == holder))
-    where = and_(Job.id == job_id, or_(Job.status == JobStatus.queued, abandoned))
-    if _give_up(session, where, max_attempts, now):
-        return None, True
-    claimed = session.execute(
-        update(Job)
-        .where(where)
-        .values(
-            status=JobStatus.running,
-            attempts=Job.attempts + 1,
-            claimed_by=claimant(),
-            started_at=now,
-            updated_at=now,
-        )
-    ).rowcount
-    if not claimed:
-        return None, False
-    job = session.execute(select(Job.source, Job.url, Job.attempts).where(Job.id == job_id)).one()
-    data = session.scalar(select(Payload.data).where(Payload.job_id == job_id))
-    return Claim(job_id, job.attempts, job.source, job.url, data), False
+    claimable = or_(
+        Job.status == JobStatus.queued, _abandoned(now - timedelta(seconds=stale_after_s))
+    )
+    taken = _take(session, job_id, claimable, max_attempts, now)
+    if taken is None:
+        holder = session.scalar(select(Job.claimed_by).where(Job.id == job_id))
+        if _is_dead_local_process(holder):
+            claimable = or_(
+                claimable, and_(Job.status == JobStatus.running, Job.claimed_by == holder)
+            )
+            taken = _take(session, job_id, claimable, max_attempts, now)
+    if taken is None:
+        return None, bool(_give_up(session, and_(Job.id == job_id, claimable), max_attempts, now))
+    data = None
+    if taken.url is None:  # an upload: its bytes wait in the payload table
+        data = session.scalar(select(Payload.data).where(Payload.job_id == job_id))
+    return Claim(job_id, taken.attempts, taken.source, taken.url, data), False
 
 
 def release_abandoned(session: Session, max_attempts: int, stale_after_s: int) -> tuple[int, int]:
@@ -155,7 +166,7 @@ def _end(session: Session, claim_: Claim, values: dict) -> bool:
         )
         .values(finished_at=now, updated_at=now, **values)
     ).rowcount
-    if ended:
+    if ended and claim_.url is None:  # only uploads keep bytes in the payload table
         session.execute(delete(Payload).where(Payload.job_id == claim_.job_id))
     return bool(ended)
 

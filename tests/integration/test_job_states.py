@@ -33,9 +33,10 @@ def db_url(request, tmp_path):
         yield url
 
 
-def new_job(url: str, data: bytes | None = b"bytes") -> str:
+def new_job(url: str, data: bytes | None = b"bytes", photo_url: str | None = None) -> str:
     with unit_of_work(url) as session:
-        job = Job(owner="t", source="upload", status=JobStatus.queued)
+        source = "url" if photo_url else "upload"
+        job = Job(owner="t", source=source, url=photo_url, status=JobStatus.queued)
         session.add(job)
         session.flush()
         if data is not None:
@@ -64,6 +65,20 @@ def test_a_job_is_claimed_once_and_written_once(db_url):
         assert not jobs.succeed(session, first, [FACE], "m1"), "second write is refused"
         assert session.scalar(select(func.count()).select_from(Face)) == 2
         assert session.get(Payload, job_id) is None, "bytes deleted when the job ends"
+    assert row(db_url, job_id).status == "succeeded"
+
+
+def test_a_url_job_is_claimed_with_its_url_and_no_bytes(db_url):
+    job_id = new_job(db_url, data=None, photo_url="http://photos.test/a.jpg")
+    taken, _ = claim(db_url, job_id)
+    assert (taken.source, taken.url, taken.data, taken.attempt) == (
+        "url",
+        "http://photos.test/a.jpg",
+        None,
+        1,
+    )
+    with unit_of_work(db_url) as session:
+        assert jobs.succeed(session, taken, [FACE], "m1")
     assert row(db_url, job_id).status == "succeeded"
 
 
