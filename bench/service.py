@@ -2,10 +2,12 @@
 through API, Redis, workers and the database, with 1 and 2 worker processes; single-photo
 latency on an idle service; worker memory after the batch.
 
-Usage: python -m bench.service   (PostgreSQL at 127.0.0.1 if reachable, else SQLite)
+Usage: python -m bench.service [REPEATS]   (batches per setting, default 3; PostgreSQL at
+127.0.0.1 if reachable, else SQLite)
 """
 
 import statistics
+import sys
 import tempfile
 import time
 from datetime import datetime
@@ -84,9 +86,15 @@ def latency(service: Service, photos: list[Path], repeats: int = 20) -> dict[str
 
 
 def measure(
-    database_url: str, urls: list[str], photos: list[Path], workers: int, **settings: str
+    database_url: str,
+    urls: list[str],
+    photos: list[Path],
+    workers: int,
+    repeats: int = 1,
+    **settings: str,
 ) -> dict:
-    """Batch rate, worker memory and (for one worker) latency of a freshly started service."""
+    """Batch rate (median of ``repeats`` batches, and each), worker memory and (for one
+    worker) latency of a freshly started service."""
     with tempfile.TemporaryDirectory() as logs:
         env = service_env(
             database_url,
@@ -99,17 +107,19 @@ def measure(
         service = Service(env, Path(logs), workers=workers).start()
         try:
             batch_rate(service, urls[: workers * 2])  # warm up every pool process
-            rate = batch_rate(service, urls)
+            rates = [batch_rate(service, urls) for _ in range(repeats)]
             worker_mib = rss_mib(service.processes["worker-0"].pid)
             lat = latency(service, photos) if workers == 1 else None
         finally:
             service.stop()
-    return {"rate": rate, "worker_mib": worker_mib, "latency": lat}
+    rate = statistics.median(rates)
+    return {"rate": rate, "rates": rates, "worker_mib": worker_mib, "latency": lat}
 
 
 def main() -> None:
+    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     paths = [p for p in sorted(SPORTS.rglob("*")) if p.is_file()]
-    ceiling = limit(photo_bytes(SPORTS))
+    ceiling = limit(photo_bytes(SPORTS), repeats)
     rows = {}
     with photo_server(SPORTS) as base:
         urls = [url_for_photo(base, SPORTS, p) for p in paths]
@@ -117,10 +127,11 @@ def main() -> None:
         with database or tempfile.TemporaryDirectory() as target:
             url = target if database else f"sqlite:///{target}/bench.sqlite3"
             for workers in (1, 2):
-                rows[workers] = measure(url, urls, paths, workers)
+                rows[workers] = measure(url, urls, paths, workers, repeats)
     one_limit, two_limit = ceiling.values()
     print(
         f"{len(paths)} photos as loopback URLs, database: {'PostgreSQL' if database else 'SQLite'}"
+        f"; medians of {repeats} runs"
     )
     print(f"{'':<22}{'images/s':>10}{'vs limit':>10}   (limit: {one_limit:.2f} / {two_limit:.2f})")
     for workers, limit_rate in ((1, one_limit), (2, two_limit)):
@@ -128,6 +139,7 @@ def main() -> None:
         print(
             f"service, {workers} worker proc{'s' if workers > 1 else ' '}"
             f"{rate:>10.2f}{rate / limit_rate:>10.2f}"
+            f"   (runs: {', '.join(f'{r:.2f}' for r in rows[workers]['rates'])})"
         )
     print(f"2 worker processes vs 1: {rows[2]['rate'] / rows[1]['rate']:.2f}x")
     lat = rows[1]["latency"]
