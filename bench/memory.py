@@ -10,6 +10,7 @@ from pathlib import Path
 import psutil
 import requests
 
+from bench.service import rss_mib
 from tests.conftest import SPORTS
 from tests.service.fixtures import service_env
 from tests.service.helpers import (
@@ -31,14 +32,13 @@ def mib(process: psutil.Process) -> float:
 def snapshot(service: Service) -> dict[str, float]:
     """RSS per role; pool children by pid so a recycled child shows up as a new one."""
     worker = psutil.Process(service.processes["worker-0"].pid)
-    api = psutil.Process(service.processes["api"].pid)
     row = {
         "worker main": mib(worker),
         "sweeper": mib(psutil.Process(service.processes["sweeper"].pid)),
     }
     for child in worker.children():
         row[f"pool pid {child.pid}"] = mib(child)
-    row["api (gunicorn, all)"] = mib(api) + sum(mib(c) for c in api.children(recursive=True))
+    row["api (gunicorn, all)"] = rss_mib(service.processes["api"].pid)
     return row
 
 

@@ -13,6 +13,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import psutil
 import requests
 
 from bench.limit import limit, photo_bytes
@@ -30,24 +31,8 @@ from tests.service.helpers import (
 
 def rss_mib(pid: int) -> float:
     """Resident memory of a process and all its descendants."""
-
-    def children(p: int) -> list[int]:
-        try:
-            found = Path(f"/proc/{p}/task/{p}/children").read_text().split()
-        except OSError:
-            return []
-        return [int(c) for c in found] + [g for c in found for g in children(int(c))]
-
-    total = 0
-    for p in [pid, *children(pid)]:
-        try:
-            status = Path(f"/proc/{p}/status").read_text()
-        except OSError:
-            continue
-        total += int(
-            next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))
-        )
-    return total / 1024
+    process = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
 
 
 def batch_rate(service: Service, urls: list[str]) -> float:
