@@ -10,14 +10,18 @@ from pathlib import Path
 import requests
 from sqlalchemy import func, select
 
-from db.models import Face, Job
+from db.models import Face, Job, JobStatus
 from db.session import unit_of_work
 from tests.service.helpers import Service, url_for_photo
 
 
-def batch_of(service: Service, photos, kept_photos, n: int) -> str:
+def batch_of(service: Service, photos, kept_photos, n: int, first_delay_s: float = 0) -> str:
+    """A batch of ``n`` one-face photos; the first is served only after ``first_delay_s``."""
     base, root = photos
-    urls = [url_for_photo(base, root, kept_photos[i % len(kept_photos)][0]) for i in range(n)]
+    urls = [
+        url_for_photo(base, root, kept_photos[i % len(kept_photos)][0], 0 if i else first_delay_s)
+        for i in range(n)
+    ]
     response = requests.post(f"{service.base}/api/v1/batches", json={"urls": urls}, timeout=30)
     assert response.status_code == 202
     return response.json()["id"]
@@ -31,6 +35,20 @@ def wait_done(service: Service, batch_id: str, at_least: int) -> None:
             return
         time.sleep(0.2)
     raise TimeoutError(f"fewer than {at_least} items done: {counts}")
+
+
+def running_item_pid(database_url: str, batch_id: str, seq: int) -> int:
+    """The process that has claimed item ``seq`` of the batch, as soon as it is running."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with unit_of_work(database_url) as session:
+            status, holder = session.execute(
+                select(Job.status, Job.claimed_by).where(Job.batch_id == batch_id, Job.seq == seq)
+            ).one()
+        if status == JobStatus.running:
+            return int(holder.rpartition(":")[2])
+        time.sleep(0.05)
+    raise TimeoutError(f"item {seq} of batch {batch_id} is not running: {status}")
 
 
 def outcomes(database_url: str, batch_id: str) -> list[tuple[str, str, int, int]]:

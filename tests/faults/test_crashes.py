@@ -11,7 +11,12 @@ import psutil
 import pytest
 import requests
 
-from tests.faults.checks import assert_each_item_done_once, batch_of, wait_done
+from tests.faults.checks import (
+    assert_each_item_done_once,
+    batch_of,
+    running_item_pid,
+    wait_done,
+)
 from tests.service.fixtures import running_service
 from tests.service.helpers import Service, postgres_database, postgres_reachable, url_for_photo
 
@@ -52,15 +57,18 @@ def test_worker_killed_mid_batch_then_replaced(crashable, photos, kept_photos):
 
 
 def test_pool_child_killed_mid_batch(crashable, photos, kept_photos):
-    """As the OOM killer does: the task is rejected back to the queue and taken over at once."""
-    batch_id = batch_of(crashable, photos, kept_photos, 60)
-    wait_done(crashable, batch_id, 10)
-    victim = pool_children(crashable)[0]
-    victim.send_signal(signal.SIGKILL)
+    """As the OOM killer does: the task is rejected back to the queue and taken over at once.
+
+    The victim is the process fetching the batch's first photo, which the photo server holds
+    back for 4 s, so the kill always lands on a job in flight while the batch goes on.
+    """
+    batch_id = batch_of(crashable, photos, kept_photos, 60, first_delay_s=4)
+    database_url = crashable.env["DATABASE_URL"]
+    os.kill(running_item_pid(database_url, batch_id, seq=0), signal.SIGKILL)
     started = time.monotonic()
     batch = crashable.wait_batch(batch_id, timeout=300)
     assert batch["counts"]["succeeded"] == 60
-    rows = assert_each_item_done_once(crashable.env["DATABASE_URL"], batch_id, crashable.log_dir)
+    rows = assert_each_item_done_once(database_url, batch_id, crashable.log_dir)
     assert any(attempts == 2 for _, _, attempts, _ in rows), "the kill hit no job in flight"
     assert time.monotonic() - started < TIME_LIMIT + 30, "waited for staleness, not the claimant"
 
@@ -70,7 +78,7 @@ def test_poison_job_that_kills_its_process_fails_after_max_attempts(crashable, p
     CELEBCLF_MAX_ATTEMPTS (3) tries it ends failed, and the worker goes on with other work."""
     base, root = photos
     path = kept_photos[0][0]
-    slow = f"{base}/slow/4/{url_for_photo(base, root, path).split('/', 3)[3]}"
+    slow = url_for_photo(base, root, path, delay_s=4)
     job_id = requests.post(f"{crashable.base}/api/v1/jobs", json={"url": slow}).json()["id"]
     port, kills = int(base.rsplit(":", 1)[1]), 0
     deadline = time.monotonic() + 120

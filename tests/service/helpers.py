@@ -90,8 +90,10 @@ def photo_server(root: Path) -> Iterator[str]:
         server.server_close()
 
 
-def url_for_photo(base: str, root: Path, path: Path) -> str:
-    return f"{base}/{urllib.parse.quote(str(path.relative_to(root)))}"
+def url_for_photo(base: str, root: Path, path: Path, delay_s: float = 0) -> str:
+    """The photo's URL on ``photo_server``; with ``delay_s`` it answers only after that long."""
+    prefix = f"{base}/slow/{delay_s:g}" if delay_s else base
+    return f"{prefix}/{urllib.parse.quote(str(path.relative_to(root)))}"
 
 
 class Service:

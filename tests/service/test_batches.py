@@ -79,7 +79,7 @@ def test_batch_of_uploaded_files(service, kept_photos):
 
 def test_cancel_stops_queued_items(service, photos, kept_photos):
     base, root = photos
-    slow = [f"{base}/slow/2/{p.relative_to(root)}" for p, _ in kept_photos[: service.workers]]
+    slow = [url_for_photo(base, root, p, delay_s=2) for p, _ in kept_photos[: service.workers]]
     rest = [url_for_photo(base, root, p) for p, _ in kept_photos[10:40]]
     created = requests.post(f"{service.base}/api/v1/batches", json={"urls": slow + rest}).json()
     time.sleep(0.5)
