@@ -1,0 +1,79 @@
+"""Which model answers an owner, shared by the workers and the API's synchronous endpoints.
+
+Every owner starts with the shipped model (``CELEBCLF_MODEL_DIR``), its people and their
+descriptors, stored the first time the owner is seen; after that the owner's active model is
+whatever their training runs and activations made it.
+"""
+
+import json
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from config import Settings
+from db import model_versions, owners
+from db.owners import ShippedModel
+from inference import ModelError, Predictor, default_model_dir, load_model
+from inference.artifacts import MODEL_FILE
+from inference.gallery import load_gallery
+from inference.registry import ModelRegistry
+
+
+@cache
+def shipped_model(model_dir: str | None) -> ShippedModel:
+    """The verified shipped model with its gallery (read once per process)."""
+    folder = Path(model_dir or default_model_dir())
+    bundle = load_model(folder)
+    report_path = folder / "metrics.json"
+    report = json.loads(report_path.read_text()) if report_path.is_file() else None
+    try:
+        gallery = load_gallery(folder, bundle.manifest)
+    except ModelError:
+        gallery = None  # an older model directory: its people start without examples
+    return ShippedModel(
+        (folder / MODEL_FILE).read_bytes(),
+        bundle.manifest,
+        bundle.classes,
+        report,
+        *(
+            (gallery.vectors, gallery.names, gallery.sha256, gallery.boxes)
+            if gallery
+            else (None,) * 4
+        ),
+    )
+
+
+_seeded: set[tuple[str, str]] = set()
+
+
+def ensure_owner(session: Session, settings: Settings, owner: str) -> None:
+    """Seed ``owner`` with the shipped people and model the first time it is seen.
+
+    Remembered per process only once the owner's row was found already there: a seed written
+    by this session is not known to be committed until a later call sees it.
+    """
+    key = (settings.database_url, owner)
+    if key in _seeded:
+        return
+    if not owners.ensure_owner(session, owner, shipped_model(settings.model_dir)):
+        _seeded.add(key)
+
+
+@cache
+def registry(unknown_threshold: float | None) -> ModelRegistry:
+    return ModelRegistry(unknown_threshold)
+
+
+def predictor_for(session: Session, settings: Settings, owner: str) -> Predictor:
+    """The owner's active model, as a predictor (loaded from the database on first use)."""
+    ensure_owner(session, settings, owner)
+    active = model_versions.active(session, owner)
+    if active is None:
+        raise ModelError(f"owner {owner} has no active model: activate one")
+    return registry(settings.unknown_threshold).predictor(
+        active.model_id,
+        active.people_epoch,
+        lambda: model_versions.load(session, active.model_id),
+        lambda: model_versions.living_people(session, owner),
+    )
