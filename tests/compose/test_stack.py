@@ -1,0 +1,76 @@
+"""The production path for real: the image built, `docker compose up --wait`, a batch of real
+photos over the compose network, `--scale worker=3`. Each container is a host of its own."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from db.models import Job
+from db.session import unit_of_work
+from tests.compose.engine import network_state
+from tests.compose.stack import PHOTOS, Stack
+from tests.service.helpers import url_for_photo
+
+pytestmark = [pytest.mark.compose, pytest.mark.slow]
+
+
+def submit_batch(stack: Stack, urls: list[str]) -> str:
+    response = requests.post(f"{stack.api.base}/api/v1/batches", json={"urls": urls}, timeout=30)
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
+def test_ready_with_every_dependency(stack):
+    response = stack.api.get("/readyz")
+    assert response.status_code == 200, response.text
+    checks = response.json()["checks"]
+    assert checks["database"] == checks["broker"] == "ok"
+    assert checks["model"].startswith("dlib-")
+
+
+def test_the_engine_leaves_the_host_network_alone(engine, stack, host_network_before):
+    if engine.process is None:
+        pytest.skip("the engine is not this run's: its network settings are its owner's")
+    before, now = dict(host_network_before), network_state()
+    links_before, links_now = before.pop("links").split(), now.pop("links").split()
+    assert now == before, "iptables or forwarding changed while the stack runs"
+    assert "docker0" not in links_now and "docker0" not in links_before
+
+
+def test_batch_of_real_photos_matches_celebclf_predict(stack, sports_dir):
+    """The same faces, names and boxes as `celebclf predict` on this host; scores agree within
+    0.01 (the image may link another build of dlib, whose floating point differs slightly)."""
+    paths = sorted(p for p in sports_dir.rglob("*") if p.is_file())[::9][:30]
+    batch_id = submit_batch(stack, [url_for_photo(PHOTOS, sports_dir, p) for p in paths])
+    assert stack.api.wait_batch(batch_id)["counts"]["succeeded"] == len(paths)
+    items = stack.api.get(f"/api/v1/batches/{batch_id}/items", params={"limit": 100}).json()
+    predicted = subprocess.run(
+        [sys.executable, "-m", "cli.main", "predict", *map(str, paths)],
+        capture_output=True, text=True, timeout=300, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    assert len(items["items"]) == len(predicted) == len(paths)
+    for item, line in zip(items["items"], map(json.loads, predicted), strict=True):
+        expected = line["faces"]
+        assert [(f["label"], f["box"]) for f in item["faces"]] == [
+            (f["label"], f["box"]) for f in expected
+        ], line["path"]
+        for got, want in zip(item["faces"], expected, strict=True):
+            assert got["score"] == pytest.approx(want["score"], abs=0.01), line["path"]
+    assert sum(len(item["faces"]) for item in items["items"]) >= len(paths) * 0.8
+
+
+def test_three_worker_containers_all_take_work(stack, sports_dir):
+    stack.up(workers=3)
+    workers = {container[:12] for container in stack.containers("worker")}
+    assert len(workers) == 3
+    paths = sorted(p for p in sports_dir.rglob("*") if p.is_file())[1::4][:60]
+    batch_id = submit_batch(stack, [url_for_photo(PHOTOS, sports_dir, p) for p in paths])
+    assert stack.api.wait_batch(batch_id)["counts"]["succeeded"] == len(paths)
+    with unit_of_work(stack.database_url) as session:
+        holders = session.scalars(select(Job.claimed_by).where(Job.batch_id == batch_id))
+        hosts = [holder.rpartition(":")[0] for holder in holders]
+    assert set(hosts) == workers, {host: hosts.count(host) for host in set(hosts)}
