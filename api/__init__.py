@@ -2,10 +2,21 @@
 
 from flask import Flask
 
-from api import access, batches, errors, jobs, limits, meta, openapi, page, seed
+from api import access, batches, errors, jobs, limits, meta, metrics, openapi, page, seed, webhooks
+from api.learning import examples, models, people
 from config import Settings, get_settings
 
-BLUEPRINTS = (jobs.blp, batches.blp, meta.blp, seed.blp)
+BLUEPRINTS = (
+    jobs.blp,
+    batches.blp,
+    webhooks.blp,
+    people.blp,
+    examples.blp,
+    models.blp,
+    meta.blp,
+    metrics.blp,
+    seed.blp,
+)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

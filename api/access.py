@@ -1,8 +1,8 @@
 """Who is asking: API keys (stored as SHA-256 digests) sent in the ``X-API-Key`` header.
 
-With keys configured every ``/api/`` request needs a valid key, and its owner name stamps and
-filters every row, so another owner's ids answer 404. With none configured the API runs open
-under one owner, ``public``, and says so at start.
+With keys configured every ``/api/`` request (and ``/metrics``) needs a valid key, and its
+owner name stamps and filters every row, so another owner's ids answer 404. With none
+configured the API runs open under one owner, ``public``, and says so at start.
 """
 
 import hashlib
@@ -17,7 +17,7 @@ from config import ApiKey, Settings
 
 HEADER = "X-API-Key"
 PUBLIC_OWNER = "public"
-PROTECTED_PREFIXES = ("/api/", "/classify_image")
+PROTECTED_PREFIXES = ("/api/", "/classify_image", "/metrics")
 log = logging.getLogger("celebclf.api")
 
 

@@ -13,8 +13,8 @@ from api.access import current_owner
 from api.context import settings
 from api.docs import accepts_json_or_upload
 from api.errors import ApiError
-from api.intake import Item, bytes_item, url_item
-from api.jobs import read_json, reject_unknown_parts, upload_filename
+from api.idempotency import idempotent
+from api.jobs import WEBHOOK_PARTS, read_json
 from api.limits import submission_limit
 from api.listing import newest_first
 from api.schemas import (
@@ -27,42 +27,25 @@ from api.schemas import (
     JobPageSchema,
     ListQuerySchema,
 )
-from api.serializers import (
-    batch_counts,
-    counts_by_batch,
-    faces_by_job,
-    serialize_batch,
-    serialize_job,
-)
+from api.serializers import batch_bodies, job_bodies
 from api.submit import submit_batch
+from api.uploads import listed_urls, uploaded_files
+from api.webhooks import Subscription, read_subscription
+from db.items import Item
 from db.models import Batch, Job, JobStatus, Payload, utcnow
+from db.retention import live_batches
 from db.session import unit_of_work
 
 blp = Blueprint("batches", __name__, url_prefix="/api/v1", description="Batches of images")
 EXPORT_PAGE = 1000
 
 
-def _read_items() -> list[Item]:
-    config = settings()
+def _read_items() -> tuple[list[Item], Subscription | None]:
     if request.mimetype == "multipart/form-data":
-        files = request.files.getlist("files")
-        if not files:
-            raise ApiError(400, "missing_files", "a multipart batch needs one or more 'files'")
-        reject_unknown_parts({"files"})
-        if len(files) > config.max_batch_files:
-            raise ApiError(
-                400,
-                "too_many_files",
-                f"{len(files)} files; at most {config.max_batch_files} per batch",
-            )
-        return [bytes_item("upload", f.read(), upload_filename(f.filename)) for f in files]
+        return uploaded_files(WEBHOOK_PARTS), read_subscription(request.form)
     if request.is_json:
-        urls = BatchCreateSchema().load(read_json())["urls"]
-        if len(urls) > config.max_batch_urls:
-            raise ApiError(
-                400, "too_many_urls", f"{len(urls)} URLs; at most {config.max_batch_urls} per batch"
-            )
-        return [url_item(url) for url in urls]
+        data = BatchCreateSchema().load(read_json())
+        return listed_urls(data["urls"]), read_subscription(data)
     raise ApiError(
         415,
         "unsupported_media_type",
@@ -71,20 +54,33 @@ def _read_items() -> list[Item]:
 
 
 def _own_batch(session, batch_id) -> Batch:
-    batch = session.get(Batch, str(batch_id))
-    if batch is None or batch.owner != current_owner():
+    """The caller's batch; 404 if it is someone else's, or expired (deleted or soon to be)."""
+    batch = session.scalar(
+        select(Batch).where(
+            Batch.id == str(batch_id),
+            Batch.owner == current_owner(),
+            live_batches(settings().retention_s),
+        )
+    )
+    if batch is None:
         raise ApiError(404, "not_found", f"no batch {batch_id}")
     return batch
 
 
+def _body(session, batch: Batch) -> dict:
+    return batch_bodies(session, [batch], settings().retention_s)[0]
+
+
 @blp.route("/batches", methods=["POST"])
+@idempotent(blp)
 @accepts_json_or_upload(blp, BatchCreateSchema, BatchUploadSchema, BatchSchema)
 @submission_limit
 def create_batch():
     """Classify many images; items that are unusable from the start are failed at once."""
-    batch, _ = submit_batch(settings(), current_owner(), _read_items())
+    items, subscription = _read_items()
+    batch, _ = submit_batch(settings(), current_owner(), items, subscription)
     with unit_of_work(settings().database_url) as session:
-        body = serialize_batch(batch, batch_counts(session, batch.id))
+        body = _body(session, batch)
     return body, 202, {"Location": url_for("batches.get_batch", batch_id=batch.id)}
 
 
@@ -94,9 +90,9 @@ def create_batch():
 def list_batches(query):
     """Your batches, newest first; follow ``next_cursor`` until null."""
     with unit_of_work(settings().database_url) as session:
-        batches, cursor = newest_first(session, Batch, current_owner(), query)
-        counts = counts_by_batch(session, [batch.id for batch in batches])
-        items = [serialize_batch(batch, counts[batch.id]) for batch in batches]
+        kept = settings().retention_s
+        batches, cursor = newest_first(session, Batch, current_owner(), query, live_batches(kept))
+        items = batch_bodies(session, batches, kept)
     return {"items": items, "next_cursor": cursor}
 
 
@@ -106,8 +102,7 @@ def list_batches(query):
 def get_batch(batch_id):
     """Progress: a count per job status, computed from the items themselves."""
     with unit_of_work(settings().database_url) as session:
-        batch = _own_batch(session, batch_id)
-        return serialize_batch(batch, batch_counts(session, batch.id))
+        return _body(session, _own_batch(session, batch_id))
 
 
 def _page(session, batch_id: str, after: int, limit: int) -> tuple[list[dict], int | None]:
@@ -121,9 +116,7 @@ def _page(session, batch_id: str, after: int, limit: int) -> tuple[list[dict], i
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    faces = faces_by_job(session, [job.id for job in rows])
-    items = [serialize_job(job, faces[job.id]) for job in rows]
-    return items, rows[-1].seq if more else None
+    return job_bodies(session, rows, settings().retention_s), rows[-1].seq if more else None
 
 
 @blp.route("/batches/<uuid:batch_id>/items")
@@ -155,7 +148,12 @@ def cancel_batch(batch_id):
             .values(status=JobStatus.canceled, finished_at=now, updated_at=now)
         )
         session.flush()
-        return serialize_batch(batch, batch_counts(session, batch.id))
+        body = _body(session, batch)
+    if batch.webhook_url:
+        from tasks.events import batch_changed
+
+        batch_changed(settings(), batch.id)
+    return body
 
 
 def _export(batch_id: str, render) -> Iterator[str]:

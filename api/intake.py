@@ -3,24 +3,13 @@
 import base64
 import binascii
 import re
-from dataclasses import dataclass
 
 from api.errors import ApiError
+from db.items import Item
 from featurize import sniff_format
 from fetch.client import FetchError, validate_url
 
 _DATA_URL = re.compile(r"^data:[\w.+-]+/[\w.+-]+(;[\w=.+-]+)*;base64,", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Item:
-    """One image to classify: bytes (upload/base64) or a URL, or why it is unusable."""
-
-    source: str
-    data: bytes | None = None
-    url: str | None = None
-    filename: str | None = None
-    error: tuple[str, str] | None = None
 
 
 def check_image_bytes(data: bytes) -> tuple[str, str] | None:

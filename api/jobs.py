@@ -2,12 +2,14 @@
 
 from flask import request, url_for
 from flask_smorest import Blueprint
+from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
 from api.access import current_owner
 from api.context import settings
 from api.docs import accepts_json_or_upload
 from api.errors import ApiError
+from api.idempotency import idempotent
 from api.intake import Item, bytes_item, decode_base64, require_ok, url_item
 from api.limits import submission_limit
 from api.listing import newest_first
@@ -21,9 +23,11 @@ from api.schemas import (
     ListQuerySchema,
     UploadSchema,
 )
-from api.serializers import faces_by_job, serialize_job
+from api.serializers import job_bodies
 from api.submit import submit_job
+from api.webhooks import Subscription, read_subscription
 from db.models import Job
+from db.retention import live_jobs
 from db.session import unit_of_work
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v1", description="Single-image jobs")
@@ -49,18 +53,22 @@ def reject_unknown_parts(known: set[str]) -> None:
         raise ApiError(422, "invalid_request", f"unknown field(s): {', '.join(unknown)}")
 
 
-def _read_item() -> Item:
+WEBHOOK_PARTS = {"webhook", "webhook_events"}
+
+
+def _read_item() -> tuple[Item, Subscription | None]:
     if request.mimetype == "multipart/form-data":
-        reject_unknown_parts({"file"})
+        reject_unknown_parts({"file", *WEBHOOK_PARTS})
         upload = request.files.get("file")
         if upload is None:
             raise ApiError(400, "missing_file", "a multipart request needs a 'file' field")
-        return bytes_item("upload", upload.read(), upload_filename(upload.filename))
+        item = bytes_item("upload", upload.read(), upload_filename(upload.filename))
+        return item, read_subscription(request.form)
     if request.is_json:
         data = JobCreateSchema().load(read_json())
         if "url" in data:
-            return url_item(data["url"])
-        return bytes_item("base64", decode_base64(data["image_base64"]))
+            return url_item(data["url"]), read_subscription(data)
+        return bytes_item("base64", decode_base64(data["image_base64"])), read_subscription(data)
     raise ApiError(
         415,
         "unsupported_media_type",
@@ -69,11 +77,13 @@ def _read_item() -> Item:
 
 
 @blp.route("/jobs", methods=["POST"])
+@idempotent(blp)
 @accepts_json_or_upload(blp, JOB_CREATE_DOC, UploadSchema, JobCreatedSchema)
 @submission_limit
 def create_job():
     """Classify one image. Answers 202 with the job's id; poll its Location for the result."""
-    job = submit_job(settings(), current_owner(), require_ok(_read_item()))
+    item, subscription = _read_item()
+    job = submit_job(settings(), current_owner(), require_ok(item), subscription)
     return (
         {"id": job.id, "status": job.status},
         202,
@@ -86,10 +96,12 @@ def create_job():
 @blp.response(200, JobPageSchema)
 def list_jobs(query):
     """Your single-image jobs (not batch items), newest first; follow ``next_cursor``."""
+    kept = settings().retention_s
     with unit_of_work(settings().database_url) as session:
-        jobs, cursor = newest_first(session, Job, current_owner(), query, Job.batch_id.is_(None))
-        faces = faces_by_job(session, [job.id for job in jobs])
-        items = [serialize_job(job, faces[job.id]) for job in jobs]
+        jobs, cursor = newest_first(
+            session, Job, current_owner(), query, Job.batch_id.is_(None), live_jobs(kept)
+        )
+        items = job_bodies(session, jobs, kept)
     return {"items": items, "next_cursor": cursor}
 
 
@@ -98,8 +110,11 @@ def list_jobs(query):
 @blp.alt_response(404, schema=ErrorSchema)
 def get_job(job_id):
     """A job's status and, once it has succeeded, every face found with its label."""
+    kept = settings().retention_s
     with unit_of_work(settings().database_url) as session:
-        job = session.get(Job, str(job_id))
-        if job is None or job.owner != current_owner():
+        job = session.scalar(
+            select(Job).where(Job.id == str(job_id), Job.owner == current_owner(), live_jobs(kept))
+        )
+        if job is None:  # never yours, or expired (deleted or soon to be)
             raise ApiError(404, "not_found", f"no job {job_id}")
-        return serialize_job(job, faces_by_job(session, [job.id])[job.id])
+        return job_bodies(session, [job], kept)[0]

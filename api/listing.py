@@ -4,16 +4,16 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
-from db.models import Batch, Job
 
 
 def newest_first(
-    session: Session, model: type[Batch] | type[Job], owner: str, query: dict, *where
+    session: Session, model: type, owner: str, query: dict, *where
 ) -> tuple[list, str | None]:
     """Rows of ``owner`` (plus ``where``) by (created_at, id) descending, ``limit`` at a time.
 
-    The cursor is the id of the last row of the previous page; an id that is not one of the
-    owner's rows is refused, so a cursor cannot probe other owners' rows.
+    ``model`` has ``id``, ``owner`` and ``created_at``. The cursor is the id of the last row of
+    the previous page; an id that is not one of the owner's rows is refused, so a cursor
+    cannot probe other owners' rows.
     """
     statement = select(model).where(model.owner == owner, *where)
     if query["cursor"] is not None:

@@ -7,6 +7,7 @@ from api.context import predictor, settings
 from api.errors import ApiError
 from api.schemas import ClassesSchema, ErrorSchema, HealthSchema, ReadySchema
 from db.session import get_engine
+from featurize.dlib_backend import backend, describe
 
 blp = Blueprint("meta", __name__, description="Model and service status")
 
@@ -15,12 +16,13 @@ blp = Blueprint("meta", __name__, description="Model and service status")
 @blp.response(200, ClassesSchema)
 @blp.alt_response(503, schema=ErrorSchema)
 def classes():
-    """The people the model knows, and the model's version."""
+    """The people your active model names, its version and its ``unknown`` thresholds."""
     model = predictor()
     return {
         "model": model.bundle.version,
-        "classes": model.bundle.classes,
+        "classes": [c for i, c in enumerate(model.bundle.classes) if i not in model.hidden],
         "unknown_threshold": model.threshold,
+        "distance_threshold": model.distance_threshold,
     }
 
 
@@ -46,19 +48,27 @@ def _check_broker() -> str:
 
 
 def _check_model() -> str:
-    return predictor().bundle.version
+    from tasks.serving import shipped_model
+
+    return shipped_model(settings().model_dir).manifest["model_version"]
+
+
+def _check_dlib() -> str:
+    """The dlib build this process classifies with (BLAS or not), loading it if need be."""
+    return describe(backend())
 
 
 @blp.route("/readyz")
 @blp.response(200, ReadySchema)
 @blp.alt_response(503, schema=ErrorSchema)
 def readyz():
-    """Database, broker and model all usable; 503 naming what is not."""
+    """Database, broker, model and dlib all usable; 503 naming what is not."""
     checks, failing = {}, []
     for name, check in (
         ("database", _check_database),
         ("broker", _check_broker),
         ("model", _check_model),
+        ("dlib", _check_dlib),
     ):
         try:
             checks[name] = check()

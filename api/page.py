@@ -13,8 +13,10 @@ blueprint = Blueprint(
 
 @blueprint.route("/")
 @blueprint.route("/batches/<uuid:_batch_id>")
-def index(_batch_id=None):
-    """One page; the batch view has its own URL so it can be reopened and shared."""
+@blueprint.route("/people")
+@blueprint.route("/people/<uuid:_person_id>")
+def index(_batch_id=None, _person_id=None):
+    """One page; a batch and a person have their own URLs so they can be reopened and shared."""
     response = send_from_directory(WEB, "index.html")
     response.headers["Cache-Control"] = "no-cache"
     return response

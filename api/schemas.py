@@ -6,10 +6,45 @@ from db.models import JobStatus
 
 STATUSES = [s.value for s in JobStatus]
 
+EXPIRES_AT = (
+    "when it and its results are deleted (CELEBCLF_RETENTION_S after it finished; 404 from "
+    "then on); null while unfinished or when kept forever"
+)
+
 
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
+
+
+WEBHOOK_EVENTS_DOC = (
+    "events to send among completed, failed, progress (default completed, failed); a "
+    "comma-separated string in a form"
+)
+
+
+class WebhookFieldsSchema(StrictSchema):
+    """The webhook fields every submit accepts (see docs: webhooks)."""
+
+    webhook = fields.String(
+        metadata={"description": "http(s) URL that receives this work's signed events"}
+    )
+    webhook_events = fields.List(
+        fields.String(validate=validate.OneOf(["completed", "failed", "progress"])),
+        metadata={"description": WEBHOOK_EVENTS_DOC},
+    )
+
+
+class WebhookSchema(Schema):
+    url = fields.String()
+    events = fields.List(fields.String())
+
+
+class WebhookFormSchema(Schema):
+    """The webhook fields as multipart form parts."""
+
+    webhook = fields.String(metadata={"description": "as in the JSON body"})
+    webhook_events = fields.String(metadata={"description": WEBHOOK_EVENTS_DOC})
 
 
 class ErrorDetailSchema(Schema):
@@ -31,11 +66,23 @@ class BoxSchema(Schema):
 class FaceSchema(Schema):
     box = fields.Nested(BoxSchema)
     label = fields.String(metadata={"description": 'a known person, or "unknown"'})
-    score = fields.Float()
+    person_id = fields.String(
+        allow_none=True, metadata={"description": "the person named (null: unknown)"}
+    )
+    score = fields.Float(
+        metadata={"description": "probability of the most likely person, even when unknown"}
+    )
+    distance = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "descriptor distance to that person's nearest example; the face is "
+            "named only within the model's threshold (GET /api/v1/classes); lower is surer"
+        },
+    )
     probabilities = fields.Dict(keys=fields.String(), values=fields.Float())
 
 
-class JobCreateSchema(StrictSchema):
+class JobCreateSchema(WebhookFieldsSchema):
     """Validates the JSON body; documented as one of the two shapes below."""
 
     image_base64 = fields.String(
@@ -45,15 +92,15 @@ class JobCreateSchema(StrictSchema):
 
     @validates_schema
     def _exactly_one(self, data, **_kwargs):
-        if len(data) != 1:
+        if len({"image_base64", "url"} & set(data)) != 1:
             raise ValidationError("give exactly one of image_base64, url")
 
 
-class JobFromUrlSchema(StrictSchema):
+class JobFromUrlSchema(WebhookFieldsSchema):
     url = fields.String(required=True, metadata={"description": "http(s) URL of an image"})
 
 
-class JobFromBase64Schema(StrictSchema):
+class JobFromBase64Schema(WebhookFieldsSchema):
     image_base64 = fields.String(
         required=True,
         validate=validate.Length(min=1),
@@ -67,7 +114,7 @@ class JobFromBase64Schema(StrictSchema):
 JOB_CREATE_DOC = {"oneOf": [JobFromUrlSchema, JobFromBase64Schema]}
 
 
-class UploadSchema(Schema):
+class UploadSchema(WebhookFormSchema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
@@ -79,12 +126,24 @@ class JobSchema(Schema):
     filename = fields.String(allow_none=True)
     batch_id = fields.String(allow_none=True)
     faces = fields.List(fields.Nested(FaceSchema))
+    answer = fields.String(
+        allow_none=True,
+        metadata={
+            "description": 'the photo in one label: its best named face, "unknown" if no face '
+            "is named, null without faces"
+        },
+    )
     error = fields.Nested(ErrorDetailSchema, allow_none=True)
     model = fields.String(allow_none=True)
     attempts = fields.Integer()
+    webhook = fields.Nested(WebhookSchema, allow_none=True)
     created_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime(
+        allow_none=True,
+        metadata={"description": f"{EXPIRES_AT}; a batch's item expires with its batch"},
+    )
 
 
 class JobCreatedSchema(Schema):
@@ -92,16 +151,20 @@ class JobCreatedSchema(Schema):
     status = fields.String()
 
 
-class BatchCreateSchema(StrictSchema):
+class BatchCreateSchema(WebhookFieldsSchema):
     urls = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
 
 
-class BatchUploadSchema(Schema):
+class FilesUploadSchema(Schema):
     files = fields.List(
         fields.Raw(metadata={"type": "string", "format": "binary"}),
         required=True,
         validate=validate.Length(min=1),
     )
+
+
+class BatchUploadSchema(FilesUploadSchema, WebhookFormSchema):
+    pass
 
 
 class BatchSchema(Schema):
@@ -110,8 +173,10 @@ class BatchSchema(Schema):
     total = fields.Integer()
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     progress = fields.Float()
+    webhook = fields.Nested(WebhookSchema, allow_none=True)
     created_at = fields.DateTime()
     canceled_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime(allow_none=True, metadata={"description": EXPIRES_AT})
 
 
 class ItemsQuerySchema(StrictSchema):
@@ -154,3 +219,42 @@ class ClassesSchema(Schema):
     model = fields.String()
     classes = fields.List(fields.String())
     unknown_threshold = fields.Float()
+    distance_threshold = fields.Float(allow_none=True)
+
+
+class WebhookSecretSchema(Schema):
+    secret = fields.String(metadata={"description": "whsec_ + base64 key; shown only once"})
+    created_at = fields.DateTime()
+
+
+class DeliveryTrySchema(Schema):
+    at = fields.String()
+    status_code = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)
+    duration_ms = fields.Integer()
+
+
+class DeliverySchema(Schema):
+    id = fields.String(metadata={"description": "the webhook-id header of every attempt"})
+    event = fields.String(metadata={"description": "e.g. batch.completed, job.failed"})
+    url = fields.String()
+    status = fields.String(validate=validate.OneOf(["pending", "sending", "succeeded", "failed"]))
+    attempts = fields.Integer()
+    next_attempt_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    tries = fields.List(fields.Nested(DeliveryTrySchema))
+
+
+class DeliveryListSchema(Schema):
+    items = fields.List(fields.Nested(DeliverySchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class DeliveryQuerySchema(StrictSchema):
+    cursor = fields.String(
+        load_default=None,
+        validate=validate.Regexp(r"^msg_[0-9a-f]{32}$"),
+        metadata={"description": "next_cursor of the previous page; omit for the first"},
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

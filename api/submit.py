@@ -10,15 +10,19 @@ from collections.abc import Sequence
 from sqlalchemy import insert
 
 from api.intake import Item
+from api.webhooks import Subscription
 from config import Settings
 from db import jobs
 from db.models import Batch, Job, JobStatus, Payload, new_id, utcnow
 from db.session import unit_of_work
+from metrics.events import record_job_finished
 
 log = logging.getLogger("celebclf.api")
 
 
-def submit_job(settings: Settings, owner: str, item: Item) -> Job:
+def submit_job(
+    settings: Settings, owner: str, item: Item, subscription: Subscription | None = None
+) -> Job:
     with unit_of_work(settings.database_url) as session:
         job = Job(
             id=new_id(),
@@ -27,28 +31,17 @@ def submit_job(settings: Settings, owner: str, item: Item) -> Job:
             url=item.url,
             filename=item.filename,
             status=JobStatus.queued,
+            **(subscription.columns() if subscription else {}),
         )
         session.add(job)
         session.flush()
         if item.data is not None:
             session.add(Payload(job_id=job.id, data=item.data))
     log.info("job accepted", extra={"job_id": job.id, "source": item.source})
-    _enqueue(settings, job.id)
+    from tasks.dispatch import enqueue_committed
+
+    enqueue_committed(settings, jobs.KIND, [job.id])
     return job
-
-
-def _enqueue(settings: Settings, job_id: str) -> None:
-    from tasks.dispatch import enqueue_jobs
-
-    try:
-        enqueue_jobs([job_id])
-        with unit_of_work(settings.database_url) as session:
-            jobs.mark_enqueued(session, [job_id])
-    except Exception as exc:  # broker down: the row is safe, the sweeper will send it
-        log.warning(
-            "enqueue failed; the sweeper will retry",
-            extra={"job_id": job_id, "error": str(exc)[:300]},
-        )
 
 
 def _row(batch_id: str, seq: int, owner: str, item: Item, now) -> dict:
@@ -71,14 +64,25 @@ def _row(batch_id: str, seq: int, owner: str, item: Item, now) -> dict:
     }
 
 
-def submit_batch(settings: Settings, owner: str, items: Sequence[Item]) -> tuple[Batch, int]:
+def submit_batch(
+    settings: Settings,
+    owner: str,
+    items: Sequence[Item],
+    subscription: Subscription | None = None,
+) -> tuple[Batch, int]:
     """Insert the batch and all its jobs in one transaction, then one dispatch message.
 
     Items already known to be bad (invalid URL, not an image) are stored as ``failed`` with
     their reason and not queued. Returns the batch and how many jobs were queued.
     """
     now = utcnow()
-    batch = Batch(id=new_id(), owner=owner, total=len(items), created_at=now)
+    batch = Batch(
+        id=new_id(),
+        owner=owner,
+        total=len(items),
+        created_at=now,
+        **(subscription.columns() if subscription else {}),
+    )
     rows = [_row(batch.id, seq, owner, item, now) for seq, item in enumerate(items)]
     payloads = [
         {"job_id": row["id"], "data": item.data}
@@ -92,9 +96,16 @@ def submit_batch(settings: Settings, owner: str, items: Sequence[Item]) -> tuple
         if payloads:
             session.execute(insert(Payload), payloads)
     queued = sum(1 for row in rows if row["status"] == JobStatus.queued)
+    for row in rows:
+        if row["status"] == JobStatus.failed:
+            record_job_finished(JobStatus.failed, row["error_code"])
     log.info("batch accepted", extra={"batch_id": batch.id, "total": len(items), "queued": queued})
     if queued:
         _dispatch(batch.id)
+    elif subscription:  # every item failed at the door: the batch is over already
+        from tasks.events import batch_changed
+
+        batch_changed(settings, batch.id)
     return batch, queued
 
 

@@ -82,7 +82,7 @@ def page(url: str, batch_id: str, after: int, faces_per_job: bool) -> list[dict]
             faces = {job.id: faces_by_job(session, [job.id])[job.id] for job in rows}
         else:
             faces = faces_by_job(session, [job.id for job in rows])
-        return [serialize_job(job, faces[job.id]) for job in rows]
+        return [serialize_job(job, faces[job.id], None) for job in rows]
 
 
 def reads(url: str, batch_id: str, n: int) -> tuple[float, float]:

@@ -14,6 +14,7 @@ the same photos both ways in this process, one OpenCV thread, unless the row is 
 - one OpenCV thread per pool process, not OpenCV's default of a thread per core in each.
 
 Slow "before" rows (dlib at full resolution, models per photo) run on every third photo.
+The dlib build, BLAS threads and the CNN fallback have their own: ``bench.speedups_dlib``.
 Usage: python -m bench.speedups_photo   (about 8 minutes)
 """
 

@@ -60,13 +60,15 @@ def _wait_ready(port: int, process: subprocess.Popen, timeout: float = 10) -> No
     raise RuntimeError("redis-server did not answer PING in time")
 
 
-def start_redis(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    """Start Redis with append-only persistence in ``data_dir/redis``; returns (process, URL)."""
+def start_redis(data_dir: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """Start Redis with append-only persistence in ``data_dir/redis`` on ``port`` (default: a
+    free one); returns (process, URL). Started again on the same port and folder, it comes
+    back with the queue it had, at the address its clients reconnect to."""
     folder = data_dir / "redis"
     folder.mkdir(parents=True, exist_ok=True)
     pidfile = folder / "redis.pid"
     _stop_orphan(pidfile)
-    port = free_port()
+    port = port or free_port()
     process = spawn(
         [
             redis_binary(),
@@ -87,5 +89,10 @@ def start_redis(data_dir: Path) -> tuple[subprocess.Popen, str]:
         ]
     )
     pidfile.write_text(str(process.pid))
-    _wait_ready(port, process)
+    try:
+        _wait_ready(port, process)
+    except RuntimeError:
+        process.kill()
+        process.wait()
+        raise
     return process, f"redis://127.0.0.1:{port}/0"

@@ -3,9 +3,9 @@
 import argparse
 import sys
 
-from cli import evaluate, keys, predict, service, train, up
+from cli import evaluate, keys, models, people, predict, service, train, up
 
-SUBCOMMANDS = (up, train, predict, evaluate, service, keys)
+SUBCOMMANDS = (up, train, predict, evaluate, service, keys, people, models)
 
 
 def build_parser() -> argparse.ArgumentParser:

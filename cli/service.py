@@ -10,6 +10,7 @@ import sys
 
 from config import get_settings
 from config.logs import setup_logging
+from metrics import directory
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -35,6 +36,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     worker.add_argument(
         "--name", default=f"worker-{os.getpid()}", help="node name, unique per worker"
     )
+    worker.add_argument(
+        "--queues",
+        default="photos,training",
+        help="what to work on, comma-separated: photos (classify and enrol), training",
+    )
     worker.set_defaults(handler=run_worker)
 
     sweeper = commands.add_parser("sweeper", help="re-queue lost jobs, fail crashing ones")
@@ -51,11 +57,14 @@ def run_db(_args: argparse.Namespace) -> int:
 def run_api(args: argparse.Namespace) -> int:
     if args.migrate:
         run_db(args)
+    directory.prepare(get_settings(), "api")  # gunicorn and its workers inherit it
     command = [
         sys.executable,
         "-m",
         "gunicorn",
         "api.wsgi:app",
+        "--config",
+        "python:api.gunicorn_conf",
         "--bind",
         f"{args.host}:{args.port}",
         "--workers",
@@ -76,18 +85,28 @@ def _require_broker() -> None:
         raise SystemExit(2)
 
 
+def broker_queues(names: str, settings) -> list[str]:
+    """``photos,training`` as the broker queue names they stand for."""
+    known = {"photos": settings.queue, "training": settings.training_queue}
+    chosen = [part.strip() for part in names.split(",") if part.strip()]
+    unknown = sorted(set(chosen) - set(known))
+    if unknown or not chosen:
+        raise SystemExit(f"--queues: choose from photos, training (not {', '.join(unknown)})")
+    return [known[name] for name in chosen]
+
+
 def run_worker(args: argparse.Namespace) -> int:
     _require_broker()
-    import tasks.classify
-    import tasks.dispatch  # noqa: F401
+    directory.prepare(get_settings(), "worker")  # before anything imports prometheus_client
     from inference import ModelError
     from tasks.celery_app import celery_app
-    from tasks.runtime import get_predictor
+    from tasks.runtime import preload
 
     settings = get_settings()
     setup_logging(settings.log_level)
+    queues = broker_queues(args.queues, settings)
     try:
-        get_predictor()  # before the pool forks, and before taking any task
+        preload(settings)  # before the pool forks, and before taking any task
     except ModelError as exc:
         logging.getLogger("celebclf.worker").error("model refused; not starting: %s", exc)
         print(f"celebclf worker: the model cannot be used: {exc}", file=sys.stderr)
@@ -96,7 +115,7 @@ def run_worker(args: argparse.Namespace) -> int:
         [
             "worker",
             "--queues",
-            settings.queue,
+            ",".join(queues),
             "--concurrency",
             str(args.concurrency),
             "--hostname",

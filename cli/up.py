@@ -1,7 +1,8 @@
 """``celebclf up``: the whole service on one machine, nothing installed beyond pip.
 
 API + worker pool + sweeper as child processes, SQLite under the data directory, and Redis at
-``REDIS_URL`` or started here. Ctrl-C stops everything, Redis included.
+``REDIS_URL`` or started here. A child that exits is started again (cli.supervisor); only
+Ctrl-C or SIGTERM stops everything, Redis last.
 """
 
 import argparse
@@ -11,10 +12,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
+from pathlib import Path
 
 from cli.children import spawn
-from cli.embedded_redis import start_redis
+from cli.embedded_redis import free_port, start_redis
+from cli.supervisor import Child, GaveUp, Supervisor
 from config import get_settings
+from config.logs import setup_logging
 from db.migrate import upgrade
 
 READY_TIMEOUT_S = 90
@@ -33,15 +38,33 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return spawn([sys.executable, "-m", "cli.main", *args], env=env)
+def _command(args: list[str], env: dict[str, str]) -> Callable[[], subprocess.Popen]:
+    return lambda: spawn([sys.executable, "-m", "cli.main", *args], env=env)
 
 
-def _wait_ready(url: str, children: list[subprocess.Popen]) -> bool:
+def _redis(data_dir: Path) -> tuple[Child, str]:
+    """The embedded Redis and its URL: one port for good, so the others reconnect to a
+    restarted Redis."""
+    port = free_port()
+    child = Child("redis", lambda: start_redis(data_dir, port)[0], grace_s=5)
+    return child, f"redis://127.0.0.1:{port}/0"
+
+
+def _service(args: argparse.Namespace, env: dict[str, str]) -> list[Child]:
+    worker = ["worker", "--concurrency", str(args.workers), "--name", "local"]
+    return [
+        Child("api", _command(["api", "--host", args.host, "--port", str(args.port)], env)),
+        Child("worker", _command(worker, env)),
+        Child("sweeper", _command(["sweeper"], env)),
+    ]
+
+
+def _wait_ready(url: str, supervisor: Supervisor) -> bool:
+    """True once ``url`` answers 200. False after READY_TIMEOUT_S, unless a child is still
+    exiting and being restarted: then the supervisor's give-up rule decides (GaveUp)."""
     deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if any(child.poll() is not None for child in children):
-            return False
+    while time.monotonic() < deadline or supervisor.unsettled():
+        supervisor.tend()
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -52,40 +75,32 @@ def _wait_ready(url: str, children: list[subprocess.Popen]) -> bool:
     return False
 
 
-def _stop(children: list[subprocess.Popen], grace_s: float = 20) -> None:
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
-    for child in children:
-        try:
-            child.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-
-
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
+    setup_logging(settings.log_level)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "CELEBCLF_DATA_DIR": str(settings.data_dir),
         "DATABASE_URL": settings.database_url,
+        # the workers' /metrics beside the API's (docs/metrics.md)
+        "CELEBCLF_WORKER_METRICS_PORT": os.environ.get(
+            "CELEBCLF_WORKER_METRICS_PORT", str(args.port + 1)
+        ),
     }
-    redis = None
+    infrastructure = []
     if not settings.redis_url:
-        redis, env["REDIS_URL"] = start_redis(settings.data_dir)
+        redis, env["REDIS_URL"] = _redis(settings.data_dir)
+        infrastructure.append(redis)
     upgrade(settings.database_url)
-    children = [
-        _spawn(["api", "--host", args.host, "--port", str(args.port)], env),
-        _spawn(["worker", "--concurrency", str(args.workers), "--name", "local"], env),
-        _spawn(["sweeper"], env),
-    ]
+    supervisor = Supervisor([infrastructure, _service(args, env)])
+    # Both stop everything, also where SIGINT came ignored (started in a shell's background).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     base = f"http://{args.host}:{args.port}"
     try:
-        if not _wait_ready(f"{base}/readyz", children):
+        supervisor.start()
+        if not _wait_ready(f"{base}/readyz", supervisor):
             print("celebclf up: the service did not become ready; stopping", file=sys.stderr)
             return 1
         print(
@@ -94,14 +109,14 @@ def run(args: argparse.Namespace) -> int:
             f"  data:    {settings.data_dir}\nPress Ctrl-C to stop.\n",
             flush=True,
         )
-        while all(child.poll() is None for child in children):
-            time.sleep(1)
-        print("celebclf up: a component exited; stopping the rest", file=sys.stderr)
+        while True:
+            supervisor.tend()
+            time.sleep(0.5)
+    except GaveUp as exc:
+        print(f"celebclf up: {exc}; stopping", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\ncelebclf up: stopping", file=sys.stderr)
         return 0
     finally:
-        _stop(children)
-        if redis is not None:
-            _stop([redis], grace_s=5)
+        supervisor.stop()

@@ -45,6 +45,23 @@ def _api_keys(text: str) -> tuple[ApiKey, ...]:
     return tuple(keys)
 
 
+# waits before attempts 2, 3, ...: about 23.7 h in all, so a receiver down for a day still
+# gets every event
+RETRY_SCHEDULE = "5,30,120,600,1800,3600,7200,14400,28800,28800"
+
+
+def _seconds(text: str) -> tuple[float, ...]:
+    return tuple(float(part) for part in text.split(",") if part.strip())
+
+
+def _flag(text: str) -> bool:
+    if text.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.strip().lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"expected true or false, not {text!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -62,13 +79,29 @@ class Settings:
     max_attempts: int
     requeue_after_s: int
     sweep_interval_s: float
+    heartbeat_interval_s: float
+    heartbeat_timeout_s: int
+    retention_s: int
     opencv_threads: int
     unknown_threshold: float | None
     queue: str
+    training_queue: str
+    train_time_limit_s: int
+    auto_train_after_s: float
+    auto_activate: bool
+    max_people: int
+    max_examples_per_person: int
     log_level: str
     api_keys: tuple[ApiKey, ...]
     rate_limit_requests: str
     rate_limit_items: str
+    webhook_timeout_s: float
+    webhook_retry_schedule_s: tuple[float, ...]
+    webhook_progress_interval_s: float
+    idempotency_ttl_s: int
+    metrics_dir: Path
+    worker_metrics_port: int
+    worker_metrics_host: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -94,15 +127,31 @@ class Settings:
             max_attempts=int(get("MAX_ATTEMPTS", "3")),
             requeue_after_s=int(get("REQUEUE_AFTER", "120")),
             sweep_interval_s=float(get("SWEEP_INTERVAL", "15")),
+            heartbeat_interval_s=float(get("HEARTBEAT_INTERVAL", "5")),
+            heartbeat_timeout_s=int(get("HEARTBEAT_TIMEOUT", "20")),
+            retention_s=int(get("RETENTION_S", str(30 * 24 * 3600))),
             opencv_threads=int(get("OPENCV_THREADS", "1")),
             unknown_threshold=float(get("UNKNOWN_THRESHOLD", ""))
             if get("UNKNOWN_THRESHOLD", "")
             else None,
             queue=get("QUEUE", "celebclf"),
+            training_queue=get("TRAINING_QUEUE", "") or f"{get('QUEUE', 'celebclf')}.training",
+            train_time_limit_s=int(get("TRAIN_TIME_LIMIT", "900")),
+            auto_train_after_s=float(get("AUTO_TRAIN_AFTER_S", "60")),
+            auto_activate=_flag(get("AUTO_ACTIVATE", "true")),
+            max_people=int(get("MAX_PEOPLE", "1000")),
+            max_examples_per_person=int(get("MAX_EXAMPLES_PER_PERSON", "500")),
             log_level=get("LOG_LEVEL", "INFO").upper(),
             api_keys=_api_keys(get("API_KEYS", "")),
             rate_limit_requests=get("RATE_LIMIT_REQUESTS", "1200/minute"),
             rate_limit_items=get("RATE_LIMIT_ITEMS", "30000/hour"),
+            webhook_timeout_s=float(get("WEBHOOK_TIMEOUT", "10")),
+            webhook_retry_schedule_s=_seconds(get("WEBHOOK_RETRY_SCHEDULE", RETRY_SCHEDULE)),
+            webhook_progress_interval_s=float(get("WEBHOOK_PROGRESS_INTERVAL", "10")),
+            idempotency_ttl_s=int(get("IDEMPOTENCY_TTL", "86400")),
+            metrics_dir=Path(get("METRICS_DIR", "") or data_dir / "metrics").resolve(),
+            worker_metrics_port=int(get("WORKER_METRICS_PORT", "0")),
+            worker_metrics_host=get("WORKER_METRICS_HOST", "127.0.0.1"),
         )
 
     @property
@@ -111,9 +160,14 @@ class Settings:
         return self.task_time_limit_s + 30
 
     @property
+    def stale_training_after_s(self) -> int:
+        """A ``training`` run older than this was lost with its worker (limit + margin)."""
+        return self.train_time_limit_s + 30
+
+    @property
     def visibility_timeout_s(self) -> int:
-        """Broker redelivery delay for unacknowledged tasks: well above the hard time limit."""
-        return self.task_time_limit_s * 2 + 60
+        """Broker redelivery delay for unacknowledged tasks: well above every hard time limit."""
+        return max(self.task_time_limit_s, self.train_time_limit_s) * 2 + 60
 
 
 @cache

@@ -1,21 +1,21 @@
-"""Job state changes as compare-and-set updates: safe with many workers, redeliveries and sweeps.
+"""Job state changes (see db.work): claim a photo to name, then write its faces once.
 
-A job is ``queued`` -> ``running`` (claimed, ``attempts`` + 1) -> ``succeeded``/``failed``, or
-``canceled`` while still queued. Only the holder of the current attempt may end a job, so a
-task that runs twice (redelivery, sweeper re-queue) writes one result at most.
+A job is ``queued`` -> ``running`` -> ``succeeded``/``failed``, or ``canceled`` while still
+queued.
 """
 
-import os
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db.models import Face, Job, JobStatus, Payload, utcnow
+from db import work
+from db.models import Face, Job, JobStatus, Payload
+
+KIND = work.WorkKind(Job, "job", payload=Payload.job_id)
 
 
 @dataclass(frozen=True)
@@ -24,9 +24,18 @@ class Claim:
 
     job_id: str
     attempt: int
+    owner: str
     source: str
     url: str | None
     data: bytes | None
+    submitted_at: datetime
+    batch_id: str | None
+    webhook_url: str | None
+
+    @property
+    def has_events(self) -> bool:
+        """Whether its end can make a webhook event (its own, or its batch's if subscribed)."""
+        return self.batch_id is not None or self.webhook_url is not None
 
 
 @dataclass(frozen=True)
@@ -38,116 +47,48 @@ class FaceRow:
     label: str
     score: float
     probabilities: dict[str, float]
-
-
-def _abandoned(stale_before: datetime):
-    """Running, but not touched since ``stale_before``: its worker died or hung."""
-    return and_(Job.status == JobStatus.running, Job.updated_at < stale_before)
-
-
-def claimant() -> str:
-    """This process, as recorded on the jobs it claims."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _is_dead_local_process(claimed_by: str | None) -> bool:
-    """True when ``claimed_by`` names a process on this host that no longer exists.
-
-    A pool child killed mid-job (OOM, a crash) is rejected back to the queue at once; this
-    lets the redelivered task take the job over immediately instead of waiting for it to go
-    stale. Claimants on other hosts cannot be checked from here: staleness covers them.
-    """
-    host, _, pid = (claimed_by or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def _give_up(session: Session, where, max_attempts: int, now: datetime) -> int:
-    """Fail the matching jobs that used all their attempts, and drop their bytes."""
-    ids = list(session.scalars(select(Job.id).where(where, Job.attempts >= max_attempts)))
-    if not ids:
-        return 0
-    session.execute(
-        update(Job)
-        .where(Job.id.in_(ids), where)
-        .values(
-            status=JobStatus.failed,
-            error_code="too_many_attempts",
-            error_message=f"the job's process crashed or timed out {max_attempts} times",
-            finished_at=now,
-            updated_at=now,
-        )
-    )
-    session.execute(delete(Payload).where(Payload.job_id.in_(ids)))
-    return len(ids)
-
-
-def _take(session: Session, job_id: str, claimable, max_attempts: int, now: datetime):
-    """The compare-and-set itself: (source, url, attempts) if this call took the job."""
-    return session.execute(
-        update(Job)
-        .where(Job.id == job_id, claimable, Job.attempts < max_attempts)
-        .values(
-            status=JobStatus.running,
-            attempts=Job.attempts + 1,
-            claimed_by=claimant(),
-            started_at=now,
-            updated_at=now,
-        )
-        .returning(Job.source, Job.url, Job.attempts)
-    ).one_or_none()
+    person_id: str | None = None
+    distance: float | None = None
 
 
 def claim(
     session: Session, job_id: str, max_attempts: int, stale_after_s: int
 ) -> tuple[Claim | None, bool]:
-    """Take the job for this worker. Returns (claim or None, gave_up).
-
-    A job is claimable when ``queued``, or ``running`` but abandoned: stale (its worker died
-    or hung), or held by a process of this host that is gone. ``gave_up`` is True when the job
-    had used all its attempts (a poison input that kills its process each time): it is now
-    ``failed`` instead of being tried forever. The usual case, a queued URL job, costs one
-    statement; the holder is looked up only when the first try finds the job taken.
-    """
-    now = utcnow()
-    claimable = or_(
-        Job.status == JobStatus.queued, _abandoned(now - timedelta(seconds=stale_after_s))
+    """Take the job for this worker (db.work.claim); an upload comes with its bytes."""
+    taken, gave_up = work.claim(
+        session,
+        KIND,
+        job_id,
+        max_attempts,
+        stale_after_s,
+        (Job.owner, Job.source, Job.url, Job.created_at, Job.batch_id, Job.webhook_url),
     )
-    taken = _take(session, job_id, claimable, max_attempts, now)
     if taken is None:
-        holder = session.scalar(select(Job.claimed_by).where(Job.id == job_id))
-        if _is_dead_local_process(holder):
-            claimable = or_(
-                claimable, and_(Job.status == JobStatus.running, Job.claimed_by == holder)
-            )
-            taken = _take(session, job_id, claimable, max_attempts, now)
-    if taken is None:
-        return None, bool(_give_up(session, and_(Job.id == job_id, claimable), max_attempts, now))
+        return None, gave_up
     data = None
     if taken.url is None:  # an upload: its bytes wait in the payload table
         data = session.scalar(select(Payload.data).where(Payload.job_id == job_id))
-    return Claim(job_id, taken.attempts, taken.source, taken.url, data), False
+    return (
+        Claim(
+            job_id,
+            taken.attempts,
+            taken.owner,
+            taken.source,
+            taken.url,
+            data,
+            taken.created_at,
+            taken.batch_id,
+            taken.webhook_url,
+        ),
+        False,
+    )
 
 
-def release_abandoned(session: Session, max_attempts: int, stale_after_s: int) -> tuple[int, int]:
-    """Abandoned running jobs go back to ``queued``, or fail if out of attempts.
-
-    Returns (released, given_up).
-    """
-    now = utcnow()
-    stale = _abandoned(now - timedelta(seconds=stale_after_s))
-    given_up = _give_up(session, stale, max_attempts, now)
-    released = session.execute(
-        update(Job).where(stale).values(status=JobStatus.queued, enqueued_at=None, updated_at=now)
-    ).rowcount
-    return released, given_up
+def release_abandoned(
+    session: Session, max_attempts: int, stale_after_s: int, silent_after_s: int
+) -> tuple[list[str], int]:
+    """Abandoned running jobs go back to ``queued``, or fail; returns (released ids, given_up)."""
+    return work.release_abandoned(session, KIND, max_attempts, stale_after_s, silent_after_s)
 
 
 def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> None:
@@ -158,17 +99,8 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> None:
 
 
 def _end(session: Session, claim_: Claim, values: dict) -> bool:
-    now = utcnow()
-    ended = session.execute(
-        update(Job)
-        .where(
-            Job.id == claim_.job_id, Job.status == JobStatus.running, Job.attempts == claim_.attempt
-        )
-        .values(finished_at=now, updated_at=now, **values)
-    ).rowcount
-    if ended and claim_.url is None:  # only uploads keep bytes in the payload table
-        session.execute(delete(Payload).where(Payload.job_id == claim_.job_id))
-    return bool(ended)
+    # only uploads keep bytes in the payload table
+    return work.end(session, KIND, claim_.job_id, claim_.attempt, values, claim_.url is None)
 
 
 def succeed(session: Session, claim_: Claim, faces: Sequence[FaceRow], model_version: str) -> bool:
@@ -192,5 +124,14 @@ def fail(session: Session, claim_: Claim, code: str, message: str) -> bool:
     )
 
 
+def unfinished_counts(session: Session) -> dict[str, int]:
+    """Jobs ``queued`` and ``running`` (an index count: cheap enough for every scrape)."""
+    counts = {str(JobStatus.queued): 0, str(JobStatus.running): 0}
+    statement = select(Job.status, func.count()).where(Job.status.in_(list(counts)))
+    for status, count in session.execute(statement.group_by(Job.status)):
+        counts[str(status)] = count
+    return counts
+
+
 def mark_enqueued(session: Session, job_ids: Sequence[str]) -> None:
-    session.execute(update(Job).where(Job.id.in_(job_ids)).values(enqueued_at=utcnow()))
+    work.mark_enqueued(session, KIND, job_ids)

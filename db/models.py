@@ -1,4 +1,5 @@
-"""Batches, jobs (one per image), uploaded bytes and per-face results."""
+"""Every table: batches and jobs (one per image) with their faces, and the people a service
+learns — people, their example photos, trained model versions and each owner's active model."""
 
 import enum
 import uuid
@@ -7,6 +8,7 @@ from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -18,7 +20,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
 
 def utcnow() -> datetime:
@@ -41,10 +43,27 @@ class JobStatus(enum.StrEnum):
 TERMINAL = (JobStatus.succeeded, JobStatus.failed, JobStatus.canceled)
 
 
+class ExampleStatus(enum.StrEnum):
+    queued = "queued"
+    running = "running"
+    accepted = "accepted"
+    rejected = "rejected"
+
+
+class RunStatus(enum.StrEnum):
+    """A training run's stored status; ``active`` / ``retired`` are derived (api.serializers)."""
+
+    queued = "queued"
+    training = "training"
+    ready = "ready"
+    failed = "failed"
+
+
 class SourceKind(enum.StrEnum):
     upload = "upload"
     base64 = "base64"
     url = "url"
+    shipped = "shipped"  # an example that came with the shipped model: a descriptor, no photo
 
 
 class UTCDateTime(TypeDecorator):
@@ -63,24 +82,53 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar = {datetime: UTCDateTime}
 
 
-class Batch(Base):
+class QueuedWork:
+    """The columns of anything a worker claims: see db.work for the life they record."""
+
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)  # host:pid
+    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    error_message: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    enqueued_at: Mapped[datetime | None] = mapped_column(default=None)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Subscribed:
+    """Where a batch's or standalone job's events go (api.webhook_fields), and whether its final
+    event is still to be written (the sweeper writes it if a worker died first)."""
+
+    webhook_url: Mapped[str | None] = mapped_column(Text, default=None)
+    webhook_events: Mapped[str | None] = mapped_column(String(64), default=None)  # "a,b"
+    webhook_due: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class Batch(Subscribed, Base):
     __tablename__ = "batches"
-    __table_args__ = (Index("ix_batches_owner_created", "owner", "created_at"),)
+    __table_args__ = (
+        Index("ix_batches_owner_created", "owner", "created_at"),
+        Index("ix_batches_created", "created_at"),  # db.retention: candidates to expire
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     owner: Mapped[str] = mapped_column(String(64))
     total: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     canceled_at: Mapped[datetime | None] = mapped_column(default=None)
+    progress_sent_at: Mapped[datetime | None] = mapped_column(default=None)  # last progress event
 
 
-class Job(Base):
+class Job(QueuedWork, Subscribed, Base):
     __tablename__ = "jobs"
     __table_args__ = (
         Index("ix_jobs_batch_seq", "batch_id", "seq"),
         Index("ix_jobs_batch_status", "batch_id", "status"),
         Index("ix_jobs_status_updated", "status", "updated_at"),
         Index("ix_jobs_owner_created", "owner", "created_at"),
+        Index("ix_jobs_batch_finished", "batch_id", "finished_at"),  # db.retention
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -90,17 +138,7 @@ class Job(Base):
     source: Mapped[str] = mapped_column(String(16))
     url: Mapped[str | None] = mapped_column(Text, default=None)
     filename: Mapped[str | None] = mapped_column(String(255), default=None)
-    status: Mapped[str] = mapped_column(String(16), default=JobStatus.queued)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)  # host:pid
-    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
-    error_message: Mapped[str | None] = mapped_column(Text, default=None)
     model_version: Mapped[str | None] = mapped_column(String(64), default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    enqueued_at: Mapped[datetime | None] = mapped_column(default=None)
-    started_at: Mapped[datetime | None] = mapped_column(default=None)
-    finished_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Payload(Base):
@@ -117,7 +155,10 @@ class Payload(Base):
 
 class Face(Base):
     __tablename__ = "faces"
-    __table_args__ = (UniqueConstraint("job_id", "idx", name="uq_faces_job_idx"),)
+    __table_args__ = (
+        UniqueConstraint("job_id", "idx", name="uq_faces_job_idx"),
+        Index("ix_faces_person_job", "person_id", "job_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
@@ -129,3 +170,171 @@ class Face(Base):
     label: Mapped[str] = mapped_column(String(128))
     score: Mapped[float] = mapped_column(Float)
     probabilities: Mapped[dict] = mapped_column(JSON)
+    # who the face was named as (None: unknown, or the person was deleted since)
+    person_id: Mapped[str | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), default=None
+    )
+    distance: Mapped[float | None] = mapped_column(Float, default=None)  # to the nearest example
+
+
+class Person(Base):
+    __tablename__ = "people"
+    __table_args__ = (
+        UniqueConstraint("owner", "name", name="uq_people_owner_name"),
+        Index("ix_people_owner_created", "owner", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    owner: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(128))
+    shipped_name: Mapped[str | None] = mapped_column(String(128), default=None)  # class name
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Example(QueuedWork, Base):
+    """One photo a person is learned from: its one face's box, descriptor and a small crop."""
+
+    __tablename__ = "examples"
+    __table_args__ = (
+        UniqueConstraint("owner", "sha256", name="uq_examples_owner_sha256"),
+        Index("ix_examples_person_created", "person_id", "created_at"),
+        Index("ix_examples_status_updated", "status", "updated_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    owner: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(Text, default=None)
+    filename: Mapped[str | None] = mapped_column(String(255), default=None)
+    # the photo's SHA-256 while it is being enrolled or accepted (unique per owner: duplicates)
+    sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    x: Mapped[int | None] = mapped_column(Integer, default=None)
+    y: Mapped[int | None] = mapped_column(Integer, default=None)
+    w: Mapped[int | None] = mapped_column(Integer, default=None)
+    h: Mapped[int | None] = mapped_column(Integer, default=None)
+    pipeline: Mapped[str | None] = mapped_column(String(32), default=None)
+    descriptor: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # float32
+    crop: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))  # JPEG
+
+
+class ExamplePayload(Base):
+    """An example's uploaded bytes until a worker has enrolled it (as Payload for jobs)."""
+
+    __tablename__ = "example_payloads"
+
+    example_id: Mapped[str] = mapped_column(
+        ForeignKey("examples.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ModelVersion(QueuedWork, Base):
+    """A training run and, once ready, the model it made: bytes and manifest, in the database
+    so that a worker on any machine can load it."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (
+        UniqueConstraint("owner", "version", name="uq_model_versions_owner_version"),
+        Index("ix_model_versions_owner_created", "owner", "created_at"),
+        Index("ix_model_versions_status_updated", "status", "updated_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    owner: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    trigger: Mapped[str] = mapped_column(String(16))  # manual, auto or shipped
+    activate_when_ready: Mapped[bool] = mapped_column(Boolean, default=True)
+    snapshot_at: Mapped[datetime | None] = mapped_column(default=None)  # examples read at
+    people: Mapped[list | None] = mapped_column(JSON, default=None)  # classes, index order
+    report: Mapped[dict | None] = mapped_column(JSON, default=None)
+    manifest: Mapped[dict | None] = mapped_column(JSON, default=None)
+    model_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    model_bytes: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
+    activated_at: Mapped[datetime | None] = mapped_column(default=None)  # first activation
+    note: Mapped[str | None] = mapped_column(Text, default=None)  # e.g. why not activated
+
+
+class Owner(Base):
+    """Per API-key owner: which model answers their jobs, and when their people last changed."""
+
+    __tablename__ = "owners"
+
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    active_model_id: Mapped[str | None] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="SET NULL"), default=None
+    )
+    activated_at: Mapped[datetime | None] = mapped_column(default=None)  # last activation
+    changed_at: Mapped[datetime | None] = mapped_column(default=None)  # people or examples
+    people_epoch: Mapped[int] = mapped_column(Integer, default=0)  # +1 when a person goes
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # signs webhooks; kept in clear because signing needs it (shown once when created)
+    webhook_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    webhook_secret_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class WorkerHeartbeat(Base):
+    """A worker host's last sign of life (tasks.heartbeat): db.work hands back the work of a host
+    that stopped beating, instead of waiting for the work itself to go stale."""
+
+    __tablename__ = "worker_heartbeats"
+
+    host: Mapped[str] = mapped_column(String(128), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeliveryStatus(enum.StrEnum):
+    pending = "pending"  # waiting for its next attempt (next_attempt_at)
+    sending = "sending"  # an attempt is under way
+    succeeded = "succeeded"  # the receiver answered 2xx
+    failed = "failed"  # every attempt failed: given up
+
+
+class WebhookDelivery(Base):
+    """One event for a receiver: its body is fixed when the event happens, its id is the
+    ``webhook-id`` every attempt carries, so a receiver can drop a repeat."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_status_next", "status", "next_attempt_at"),
+        Index("ix_deliveries_batch", "batch_id", "created_at"),
+        Index("ix_deliveries_job", "job_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # msg_<32 hex>
+    owner: Mapped[str] = mapped_column(String(64))
+    batch_id: Mapped[str | None] = mapped_column(
+        ForeignKey("batches.id", ondelete="CASCADE"), default=None
+    )
+    job_id: Mapped[str | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="CASCADE"), default=None
+    )
+    event: Mapped[str] = mapped_column(String(32))  # e.g. batch.completed
+    url: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.pending)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    tries: Mapped[list] = mapped_column(JSON, default=list)  # one dict per attempt
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    enqueued_at: Mapped[datetime | None] = mapped_column(default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class IdempotencyKey(Base):
+    """The first answer to a POST carrying ``Idempotency-Key``, replayed to its retries.
+
+    ``status_code`` is None while the first request is still being answered."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_created", "created_at"),)
+
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    body: Mapped[str | None] = mapped_column(Text, default=None)
+    headers: Mapped[dict | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

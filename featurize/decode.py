@@ -58,3 +58,16 @@ def decode_image(data: bytes) -> np.ndarray:
             "image_too_large", f"the {fmt} image is larger than {MAX_IMAGE_PIXELS} pixels"
         )
     return image
+
+
+def encode_jpeg(image: np.ndarray, max_side: int, quality: int = 85) -> bytes:
+    """A small JPEG of a BGR image, its longest side at most ``max_side`` (for thumbnails)."""
+    longest = max(image.shape[:2])
+    if longest > max_side:
+        factor = max_side / longest
+        size = (max(1, round(image.shape[1] * factor)), max(1, round(image.shape[0] * factor)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return buffer.tobytes()

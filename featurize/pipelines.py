@@ -51,8 +51,8 @@ PIPELINES: dict[str, Pipeline] = {
         name="dlib",
         analyze=partial(dlib_analyze, config=DlibConfig()),
         dim=DESCRIPTOR_DIM,
-        description="dlib HOG face detector (upsample 1), 5-point alignment, 128-d ResNet "
-        "descriptor",
+        description="dlib HOG face detector (grey, upsample 1; <= 480 px, then 960), CNN "
+        "detector where HOG finds none, 5-point alignment, 128-d ResNet descriptor",
         open_set=True,
     ),
 }

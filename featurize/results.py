@@ -35,10 +35,16 @@ class Detection:
 
 @dataclass(frozen=True)
 class FaceFeatures:
-    """A usable face: its box in the original image and its feature vector."""
+    """A usable face: its box in the original image and its feature vector.
+
+    ``clear`` is False for a face only a fallback detector found (dlib's CNN: a face turned
+    away, small or blurred). It is good enough to be named, not to learn a person from: such
+    descriptors sit close to other people's and would make every stranger look nearer.
+    """
 
     box: Box
     vector: np.ndarray
+    clear: bool = True
 
 
 @dataclass(frozen=True)

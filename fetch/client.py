@@ -7,12 +7,12 @@ counted while streaming, whatever Content-Length claims.
 
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import urllib3
 
 from featurize import sniff_format
-from fetch.guard import BlockedAddress, Network, resolve_pinned
+from fetch.guard import BlockedAddress, IPAddress, Network, resolve_pinned
 
 CHUNK = 64 * 1024
 CONNECT_TIMEOUT_S = 5.0
@@ -53,19 +53,30 @@ def validate_url(url: str) -> None:
         raise FetchError("invalid_url", f"the URL's port is invalid: {exc}") from exc
 
 
-def _open(url: str, policy: FetchPolicy, deadline: float) -> urllib3.BaseHTTPResponse:
+def checked_address(url: str, allow: tuple[Network, ...]) -> tuple[SplitResult, int, IPAddress]:
+    """(parts, port, the one address to connect to) of a URL the guard allows.
+
+    Raises FetchError invalid_url, blocked_address, fetch_failed (the name did not resolve).
+    """
     validate_url(url)
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        ip = resolve_pinned(parts.hostname, port, policy.allow_private)
+        return parts, port, resolve_pinned(parts.hostname, port, allow)
     except BlockedAddress as exc:
         raise FetchError("blocked_address", str(exc)) from exc
     except OSError as exc:
         raise FetchError("fetch_failed", f"cannot resolve {parts.hostname}: {exc}") from exc
-    host_header = parts.netloc.rsplit("@", 1)[-1]
-    remaining = max(0.1, deadline - time.monotonic())
-    timeout = urllib3.Timeout(connect=min(CONNECT_TIMEOUT_S, remaining), read=min(5.0, remaining))
+
+
+def pinned_pool(
+    url: str, allow: tuple[Network, ...], timeout: urllib3.Timeout
+) -> tuple[urllib3.HTTPConnectionPool, str, str]:
+    """(pool connected to the address the guard approved, request path, Host header) for ``url``.
+
+    Raises as ``checked_address``.
+    """
+    parts, port, ip = checked_address(url, allow)
     if parts.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
             str(ip),
@@ -79,6 +90,13 @@ def _open(url: str, policy: FetchPolicy, deadline: float) -> urllib3.BaseHTTPRes
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
+    return pool, path, parts.netloc.rsplit("@", 1)[-1]
+
+
+def _open(url: str, policy: FetchPolicy, deadline: float) -> urllib3.BaseHTTPResponse:
+    remaining = max(0.1, deadline - time.monotonic())
+    timeout = urllib3.Timeout(connect=min(CONNECT_TIMEOUT_S, remaining), read=min(5.0, remaining))
+    pool, path, host_header = pinned_pool(url, policy.allow_private, timeout)
     return pool.urlopen(
         "GET",
         path,

@@ -1,11 +1,13 @@
-"""The model directory: joblib model + class map + a manifest that vouches for both.
+"""A model's artifacts: joblib model + class map + a manifest that vouches for both.
 
-``joblib.load`` of a crafted file runs arbitrary code, so nothing is unpickled before the
-file's SHA-256 matches the digest the training command recorded, and a model written by
-another scikit-learn version is refused rather than silently mis-predicting.
+``joblib.load`` of crafted bytes runs arbitrary code, so nothing is unpickled before the
+bytes' SHA-256 matches the digest the training recorded, and a model written by another
+scikit-learn version is refused rather than silently mis-predicting. The same checks guard a
+model directory (``celebclf train``) and a model stored in the database (training runs).
 """
 
 import hashlib
+import io
 import json
 import os
 import platform
@@ -29,7 +31,7 @@ FORMAT_VERSION = 1
 
 
 class ModelError(RuntimeError):
-    """The model directory is missing, incomplete, tampered with or incompatible."""
+    """The model is missing, incomplete, tampered with or incompatible."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class ModelBundle:
     class_dictionary: dict[str, int]
     manifest: dict[str, Any]
     pipeline: Pipeline
+    person_ids: tuple[str | None, ...] = ()  # per class index, for models of stored people
 
     @property
     def version(self) -> str:
@@ -57,12 +60,8 @@ def default_model_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "models" / "default"
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def library_versions() -> dict[str, str]:
@@ -76,37 +75,56 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def save_model(
-    out_dir: Path, estimator: Any, class_dictionary: dict[str, int], extra: dict[str, Any]
+def dump_estimator(estimator: Any) -> bytes:
+    buffer = io.BytesIO()
+    joblib.dump(estimator, buffer, compress=3)
+    return buffer.getvalue()
+
+
+def class_map_text(class_dictionary: dict[str, int]) -> str:
+    return json.dumps(class_dictionary, indent=2) + "\n"
+
+
+def build_manifest(
+    model_bytes: bytes, class_dictionary: dict[str, int], extra: dict[str, Any]
 ) -> dict[str, Any]:
-    """Write model, class map and manifest (digests, versions, ``extra`` settings)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    joblib.dump(estimator, out_dir / MODEL_FILE, compress=3)
-    (out_dir / CLASS_FILE).write_text(json.dumps(class_dictionary, indent=2) + "\n")
-    model_sha = sha256_file(out_dir / MODEL_FILE)
-    manifest = {
+    """Digests of the model and class map, library versions and ``extra`` settings."""
+    model_sha = sha256_bytes(model_bytes)
+    return {
         "format_version": FORMAT_VERSION,
-        "model_version": f"{extra['pipeline']}-{model_sha[:12]}",
+        "model_version": extra.pop("model_version", None)
+        or f"{extra['pipeline']}-{model_sha[:12]}",
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "model_file": MODEL_FILE,
         "model_sha256": model_sha,
         "class_dictionary_file": CLASS_FILE,
-        "class_dictionary_sha256": sha256_file(out_dir / CLASS_FILE),
+        "class_dictionary_sha256": sha256_bytes(class_map_text(class_dictionary).encode()),
         "versions": library_versions(),
         **extra,
     }
+
+
+def write_model_dir(
+    out_dir: Path, model_bytes: bytes, class_dictionary: dict[str, int], manifest: dict[str, Any]
+) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / MODEL_FILE).write_bytes(model_bytes)
+    (out_dir / CLASS_FILE).write_text(class_map_text(class_dictionary))
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def save_model(
+    out_dir: Path, estimator: Any, class_dictionary: dict[str, int], extra: dict[str, Any]
+) -> dict[str, Any]:
+    """Write model, class map and manifest (digests, versions, ``extra`` settings)."""
+    model_bytes = dump_estimator(estimator)
+    manifest = build_manifest(model_bytes, class_dictionary, dict(extra))
+    write_model_dir(out_dir, model_bytes, class_dictionary, manifest)
     return manifest
 
 
-def _read_manifest(model_dir: Path) -> dict[str, Any]:
-    path = model_dir / MANIFEST
-    if not path.is_file():
-        raise ModelError(f"no {MANIFEST} in model directory {model_dir}")
-    try:
-        manifest = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{path} is not valid JSON: {exc}") from exc
+def check_manifest(manifest: Any, where: str) -> dict[str, Any]:
+    """A celebclf manifest this code can load, or ModelError saying what is wrong."""
     required = (
         "format_version",
         "model_version",
@@ -118,41 +136,67 @@ def _read_manifest(model_dir: Path) -> dict[str, Any]:
     )
     missing = [key for key in required if not isinstance(manifest, dict) or key not in manifest]
     if missing:
-        raise ModelError(f"{path} lacks {missing}: not a celebclf model manifest")
+        raise ModelError(f"{where} lacks {missing}: not a celebclf model manifest")
     if manifest["format_version"] != FORMAT_VERSION:
-        raise ModelError(f"{path}: manifest format {manifest['format_version']} is not supported")
+        raise ModelError(f"{where}: manifest format {manifest['format_version']} is not supported")
+    written_by = manifest["versions"].get("scikit-learn")
+    if written_by != sklearn.__version__:
+        raise ModelError(
+            f"{where} was written by scikit-learn {written_by}, this is {sklearn.__version__}: "
+            "retrain it"
+        )
     return manifest
 
 
-def _verify(path: Path, expected: str) -> None:
-    if not path.is_file():
-        raise ModelError(f"model artifact missing: {path}")
-    actual = sha256_file(path)
+def _verify(data: bytes, expected: str, what: str) -> None:
+    actual = sha256_bytes(data)
     if actual != expected:
         raise ModelError(
-            f"refusing to load {path}: its SHA-256 {actual[:16]}… does not match the manifest's "
-            f"{str(expected)[:16]}… (the file was modified or replaced; retrain or restore it)"
+            f"refusing to load {what}: its SHA-256 {actual[:16]}… does not match the manifest's "
+            f"{str(expected)[:16]}… (it was modified or replaced; retrain or restore it)"
         )
+
+
+def load_model_bytes(
+    model_bytes: bytes,
+    manifest: dict[str, Any],
+    class_dictionary: dict[str, int],
+    person_ids: tuple[str | None, ...] = (),
+    where: str = "the model",
+) -> ModelBundle:
+    """Verify (digest first, then versions and classes) and unpickle a model."""
+    check_manifest(manifest, where)
+    _verify(model_bytes, manifest["model_sha256"], where)
+    try:
+        pipeline = get_pipeline(manifest["pipeline"])
+    except ValueError as exc:
+        raise ModelError(str(exc)) from exc
+    estimator = joblib.load(io.BytesIO(model_bytes))
+    if sorted(int(c) for c in estimator.classes_) != sorted(class_dictionary.values()):
+        raise ModelError(f"{where}: the model's classes do not match its class map")
+    return ModelBundle(estimator, class_dictionary, manifest, pipeline, person_ids)
+
+
+def _read(path: Path) -> bytes:
+    if not path.is_file():
+        raise ModelError(f"model artifact missing: {path}")
+    return path.read_bytes()
 
 
 def load_model(model_dir: Path | None = None) -> ModelBundle:
     """Verify and load a model directory; ModelError says exactly what is wrong."""
     model_dir = Path(model_dir or default_model_dir())
-    manifest = _read_manifest(model_dir)
-    written_by = manifest["versions"].get("scikit-learn")
-    if written_by != sklearn.__version__:
-        raise ModelError(
-            f"model in {model_dir} was written by scikit-learn {written_by}, this is "
-            f"{sklearn.__version__}: retrain it with `celebclf train`"
-        )
-    _verify(model_dir / CLASS_FILE, manifest["class_dictionary_sha256"])
-    _verify(model_dir / MODEL_FILE, manifest["model_sha256"])
-    class_dictionary = json.loads((model_dir / CLASS_FILE).read_text())
+    path = model_dir / MANIFEST
+    if not path.is_file():
+        raise ModelError(f"no {MANIFEST} in model directory {model_dir}")
     try:
-        pipeline = get_pipeline(manifest["pipeline"])
-    except ValueError as exc:
-        raise ModelError(str(exc)) from exc
-    estimator = joblib.load(model_dir / MODEL_FILE)
-    if sorted(int(c) for c in estimator.classes_) != sorted(class_dictionary.values()):
-        raise ModelError(f"{model_dir}: the model's classes do not match {CLASS_FILE}")
-    return ModelBundle(estimator, class_dictionary, manifest, pipeline)
+        manifest = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path} is not valid JSON: {exc}") from exc
+    check_manifest(manifest, str(path))
+    class_text = _read(model_dir / CLASS_FILE)
+    _verify(class_text, manifest["class_dictionary_sha256"], str(model_dir / CLASS_FILE))
+    model_bytes = _read(model_dir / MODEL_FILE)
+    return load_model_bytes(
+        model_bytes, manifest, json.loads(class_text), where=f"model in {model_dir}"
+    )

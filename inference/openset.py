@@ -1,8 +1,8 @@
-"""A classifier that also knows how far a face is from every face it was trained on.
+"""A classifier that also knows how far a face is from the examples of each person.
 
 A closed-set classifier always names *someone*. Face descriptors of one person lie close
-together, so the distance to the nearest training descriptor tells a stranger from a known
-face far better than the classifier's probability does.
+together, so the distance from a face to the examples of the person it was named as tells a
+stranger (or a classifier's mistake) from a known face far better than a probability does.
 """
 
 import numpy as np
@@ -11,7 +11,7 @@ from sklearn.metrics import pairwise_distances
 
 
 class NearestReferenceGate(ClassifierMixin, BaseEstimator):
-    """``classifier`` for the name; ``nearest_distance`` for "is this anyone we know"."""
+    """``classifier`` for the name; ``class_distances`` for "is this really that person"."""
 
     def __init__(self, classifier: BaseEstimator) -> None:
         self.classifier = classifier
@@ -19,6 +19,7 @@ class NearestReferenceGate(ClassifierMixin, BaseEstimator):
     def fit(self, x: np.ndarray, y: np.ndarray) -> "NearestReferenceGate":
         self.classifier_ = clone(self.classifier).fit(x, y)
         self.references_ = np.asarray(x, dtype=np.float32)
+        self.reference_labels_ = np.asarray(y)
         self.classes_ = self.classifier_.classes_
         return self
 
@@ -28,6 +29,10 @@ class NearestReferenceGate(ClassifierMixin, BaseEstimator):
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.classifier_.predict(x)
 
-    def nearest_distance(self, x: np.ndarray) -> np.ndarray:
-        """Euclidean distance from each row to its nearest training vector."""
-        return pairwise_distances(np.asarray(x, dtype=np.float32), self.references_).min(axis=1)
+    def class_distances(self, x: np.ndarray) -> np.ndarray:
+        """(rows, classes): Euclidean distance from each row to the nearest example of each
+        class, columns in ``classes_`` order."""
+        distances = pairwise_distances(np.asarray(x, dtype=np.float32), self.references_)
+        return np.stack(
+            [distances[:, self.reference_labels_ == c].min(axis=1) for c in self.classes_], axis=1
+        )

@@ -66,3 +66,36 @@ def png_bomb(width: int = 30000, height: int = 30000) -> bytes:
 def noise_image() -> np.ndarray:
     """A 120x160 colour image with no face in it."""
     return np.random.default_rng(0).integers(0, 256, (120, 160, 3), dtype=np.uint8)
+
+
+def side_by_side(left: np.ndarray, right: np.ndarray, height: int = 400) -> np.ndarray:
+    """Two BGR images scaled to one height and placed next to each other."""
+    scaled = [
+        cv2.resize(image, (round(image.shape[1] * height / image.shape[0]), height))
+        for image in (left, right)
+    ]
+    return np.hstack(scaled)
+
+
+def known_beside_a_surer_stranger(predictor, kept_photos, seed_dir) -> tuple[bytes, str]:
+    """A JPEG of a known person beside a stranger whose face scores higher but is unknown,
+    checked with ``predictor``; returns (bytes, the known person's name)."""
+    from featurize import decode_image
+
+    strangers = []
+    for person in ("alexandra_daddario", "charles_leclerc", "lisa_vicari", "max_verstappen"):
+        for path in sorted((seed_dir / person).iterdir()):
+            faces = predictor.predict_bytes(path.read_bytes()).faces
+            if len(faces) == 1 and not faces[0].named:
+                strangers.append((faces[0].score, path))
+    score, stranger = max(strangers)
+    for path, person in kept_photos:
+        photo = side_by_side(decode_image(path.read_bytes()), decode_image(stranger.read_bytes()))
+        data = encode(photo, ".jpg")
+        faces = predictor.predict_bytes(data).faces
+        named = [f for f in faces if f.named]
+        unknown = [f for f in faces if not f.named]
+        surer = unknown and max(f.score for f in unknown) > named[0].score if named else False
+        if len(named) == 1 and named[0].label == person and surer:
+            return data, person
+    raise AssertionError(f"no known photo scores under the stranger's {score}")

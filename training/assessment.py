@@ -1,7 +1,7 @@
 """How a model does on photos, end to end: found faces, right names, and strangers refused.
 
-A photo's answer is its highest-scoring *named* face, ``unknown`` only when none is named (a
-stranger beside a known person must not hide them); a photo without a face is a miss.
+A photo's answer is its highest-scoring *named* face (inference.predictor.best_named),
+``unknown`` only when none is named; a photo without a face is a miss.
 Strangers are people of a second folder the model does not know: every face found of them
 should be ``unknown``. Known people in that folder (a person in both sets) keep their name.
 """
@@ -15,7 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from inference import Predictor
-from inference.predictor import UNKNOWN
+from inference.predictor import UNKNOWN, best_named
 from training.dataset import list_photos
 
 
@@ -23,8 +23,8 @@ def _answer(predictor: Predictor, path: Path) -> tuple[str | None, list[str], fl
     started = time.perf_counter()
     result = predictor.predict_bytes(path.read_bytes())
     elapsed_ms = (time.perf_counter() - started) * 1000
-    faces = sorted(result.faces, key=lambda f: (f.label != UNKNOWN, f.score), reverse=True)
-    return (faces[0].label if faces else None), [f.label for f in faces], elapsed_ms
+    answer = best_named(result.faces)
+    return (answer.label if answer else None), [f.label for f in result.faces], elapsed_ms
 
 
 def _per_person(truth: list[str], answers: list[str | None], people: list[str]) -> dict:

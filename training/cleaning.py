@@ -1,7 +1,10 @@
-"""The seed's manual data cleaning, automated: one face with two eyes per photo, or a reason.
+"""The seed's manual data cleaning, automated: one usable face per photo, or a reason.
 
 Rejection reasons: ``duplicate`` (same bytes as an earlier photo), an image error code
-(``not_an_image``, ``corrupt_image``, ...), ``no_face``, ``no_two_eyes``, ``several_faces``.
+(``not_an_image``, ``corrupt_image``, ...), ``no_face``, ``no_two_eyes`` (seed pipeline),
+``several_faces`` (which face is the person's is ambiguous), ``unclear_face`` (only the
+fallback detector found it: fine to name, not to learn from). The service's enrolment of a
+person's example photos applies the same ``judge``.
 """
 
 import hashlib
@@ -14,6 +17,51 @@ from tqdm import tqdm
 
 from featurize import Box, ImageError, Pipeline, analyze, decode_image
 from training.dataset import Photo
+
+KEPT = "kept"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What one photo gives: its one usable face (box, vector, crop), or why it gives none."""
+
+    reason: str
+    message: str
+    pixels: int = 0
+    box: Box | None = None
+    vector: np.ndarray | None = None
+    crop: np.ndarray | None = None
+
+
+def judge(data: bytes, pipeline: Pipeline) -> Judgement:
+    """Decode, find faces, and keep the photo only if exactly one face is usable."""
+    try:
+        image = decode_image(data)
+    except ImageError as exc:
+        return Judgement(exc.code, exc.message)
+    pixels = image.shape[0] * image.shape[1]
+    analysis = analyze(image, pipeline)
+    if not analysis.detections:
+        return Judgement("no_face", "no face was found in the photo", pixels)
+    if not analysis.faces:
+        return Judgement("no_two_eyes", "no face with two visible eyes was found", pixels)
+    if len(analysis.faces) > 1:
+        return Judgement(
+            "several_faces",
+            f"the photo has {len(analysis.faces)} faces, so which one is the person's is "
+            "ambiguous: use a photo where theirs is the only face",
+            pixels,
+        )
+    face = analysis.faces[0]
+    if not face.clear:
+        return Judgement(
+            "unclear_face",
+            "the face is turned away, small or blurred (only the fallback detector finds it): "
+            "use a photo with a clear, frontal face",
+            pixels,
+        )
+    crop = image[face.box.y : face.box.y + face.box.h, face.box.x : face.box.x + face.box.w]
+    return Judgement(KEPT, "one usable face", pixels, face.box, face.vector, crop.copy())
 
 
 @dataclass(frozen=True)
@@ -39,27 +87,6 @@ class Verdict:
     ms: float
 
 
-def _judge(
-    photo: Photo, data: bytes, digest: str, pipeline: Pipeline
-) -> tuple[str, int, Sample | None]:
-    """(reason, pixels, sample or None) for one photo's bytes."""
-    try:
-        image = decode_image(data)
-    except ImageError as exc:
-        return exc.code, 0, None
-    pixels = image.shape[0] * image.shape[1]
-    analysis = analyze(image, pipeline)
-    if not analysis.detections:
-        return "no_face", pixels, None
-    if not analysis.faces:
-        return "no_two_eyes", pixels, None
-    if len(analysis.faces) > 1:
-        return "several_faces", pixels, None
-    face = analysis.faces[0]
-    crop = image[face.box.y : face.box.y + face.box.h, face.box.x : face.box.x + face.box.w]
-    return "kept", pixels, Sample(photo, digest, face.box, crop.copy(), face.vector)
-
-
 def clean(
     photos: Iterable[Photo], pipeline: Pipeline, progress: bool = True
 ) -> tuple[list[Sample], list[Verdict]]:
@@ -76,9 +103,24 @@ def clean(
             continue
         seen.add(digest)
         started = time.perf_counter()
-        reason, pixels, sample = _judge(photo, data, digest, pipeline)
+        verdict = judge(data, pipeline)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        verdicts.append(Verdict(photo, digest, sample is not None, reason, pixels, elapsed_ms))
-        if sample is not None:
-            samples.append(sample)
+        kept = verdict.reason == KEPT
+        verdicts.append(Verdict(photo, digest, kept, verdict.reason, verdict.pixels, elapsed_ms))
+        if kept:
+            samples.append(Sample(photo, digest, verdict.box, verdict.crop, verdict.vector))
     return samples, verdicts
+
+
+def stranger_vectors(photos: Iterable[Photo], pipeline: Pipeline, known: set[str]) -> np.ndarray:
+    """Vectors of every face in the photos of people not in ``known``: faces to refuse."""
+    vectors = []
+    for photo in photos:
+        if photo.person in known:
+            continue
+        try:
+            image = decode_image(photo.path.read_bytes())
+        except ImageError:
+            continue
+        vectors += [face.vector for face in analyze(image, pipeline).faces]
+    return np.array(vectors).reshape(len(vectors), pipeline.dim)

@@ -1,61 +1,25 @@
-"""Held-out evaluation of the deployed model and the calibration of its ``unknown`` rule."""
+"""Cross-validated figures of the deployed model, and the calibration of its ``unknown`` rule."""
 
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from training import gate
 
 KEEP_FRACTION = 0.95
 
 
-def unknown_threshold(probabilities: np.ndarray, y_true: np.ndarray, classes: np.ndarray) -> float:
-    """The highest probability cut that still lets >= 95 % of correctly named faces keep a name."""
-    predicted = classes[probabilities.argmax(axis=1)]
-    correct_scores = probabilities.max(axis=1)[predicted == y_true]
-    if correct_scores.size == 0:
-        return 0.0
-    return float(np.quantile(correct_scores, 1 - KEEP_FRACTION, method="lower"))
-
-
-def distance_threshold(estimator: Any, x_test: np.ndarray, correct: np.ndarray) -> float | None:
-    """The smallest distance cut under which >= 95 % of correctly named faces stay named."""
-    if not hasattr(estimator, "nearest_distance") or not correct.any():
-        return None
-    distances = estimator.nearest_distance(x_test[correct])
-    return float(np.quantile(distances, KEEP_FRACTION, method="higher"))
-
-
-def thresholds(
-    estimator: Any,
-    probabilities: np.ndarray,
-    x_test: np.ndarray,
-    y_test: np.ndarray,
-    classes: np.ndarray,
-) -> dict[str, float | None]:
-    """Open-set models gate on descriptor distance alone; the others on probability."""
-    predicted = classes[probabilities.argmax(axis=1)]
-    distance = distance_threshold(estimator, x_test, predicted == y_test)
-    if distance is not None:
-        return {"unknown_threshold": 0.0, "distance_threshold": round(distance, 6)}
-    return {
-        "unknown_threshold": round(unknown_threshold(probabilities, y_test, classes), 6),
-        "distance_threshold": None,
-    }
-
-
-def evaluate(
-    estimator: Any, x_test: np.ndarray, y_test: np.ndarray, names: list[str]
-) -> dict[str, Any]:
-    """Accuracy, per-person precision/recall/F1, confusion matrix and calibrated thresholds."""
-    probabilities = estimator.predict_proba(x_test)
-    classes = np.asarray(estimator.classes_)
-    predicted = classes[probabilities.argmax(axis=1)]
+def held_out_figures(y: np.ndarray, predicted: np.ndarray, names: list[str]) -> dict[str, Any]:
+    """Accuracy, per-person precision/recall/F1 and the confusion matrix of held-out labels."""
     labels = list(range(len(names)))
     precision, recall, f1, support = precision_recall_fscore_support(
-        y_test, predicted, labels=labels, zero_division=0
+        y, predicted, labels=labels, zero_division=0
     )
     return {
-        "accuracy": round(float(np.mean(predicted == y_test)), 4),
+        "accuracy": round(float(np.mean(predicted == y)), 4),
         "per_class": {
             name: {
                 "precision": round(float(p), 4),
@@ -67,7 +31,45 @@ def evaluate(
         },
         "confusion_matrix": {
             "labels": names,
-            "matrix": confusion_matrix(y_test, predicted, labels=labels).tolist(),
+            "matrix": confusion_matrix(y, predicted, labels=labels).tolist(),
         },
-        **thresholds(estimator, probabilities, x_test, y_test, classes),
+    }
+
+
+def probability_threshold(
+    model: BaseEstimator, x: np.ndarray, y: np.ndarray, folds: int, seed: int
+) -> float:
+    """Closed-set models: the highest cut on the best class's held-out probability that still
+    lets >= 95 % of correctly named faces keep a name."""
+    cv = StratifiedKFold(folds, shuffle=True, random_state=seed + 2)
+    probabilities = cross_val_predict(model, x, y, cv=cv, method="predict_proba")
+    correct = probabilities.argmax(axis=1) == y
+    if not correct.any():
+        return 0.0
+    scores = probabilities.max(axis=1)[correct]
+    return float(np.quantile(scores, 1 - KEEP_FRACTION, method="lower"))
+
+
+def unknown_rule(
+    open_set: bool,
+    x: np.ndarray,
+    y: np.ndarray,
+    probability_cut: float | None,
+    strangers: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Open-set models gate on the distance to the named person's examples (training.gate);
+    closed-set ones (the seed's features) on probability, which refuses no stranger."""
+    if open_set:
+        calibration = gate.calibrate(x, y, strangers)
+        return {
+            "unknown_threshold": 0.0,
+            "distance_threshold": calibration["distance_threshold"],
+            "unclear_distance_threshold": calibration["unclear_distance_threshold"],
+            "calibration": calibration,
+        }
+    return {
+        "unknown_threshold": round(probability_cut or 0.0, 6),
+        "distance_threshold": None,
+        "unclear_distance_threshold": None,
+        "calibration": None,
     }

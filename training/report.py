@@ -14,15 +14,18 @@ from featurize.opencv import cv2
 from training.train import TrainingRun
 
 
-def model_table(run: TrainingRun) -> str:
-    """The seed's comparison table as fixed-width text."""
-    lines = [f"{'model':<20} {'cv_accuracy':>11} {'test_accuracy':>13}  best_params"]
-    for r in run.results:
-        mark = " *" if r is run.chosen else ""
+def model_table(report: dict[str, Any]) -> str:
+    """The seed's comparison table as fixed-width text, from a fit's report."""
+    chosen = report["chosen"]["model"]
+    lines = [f"{'model':<20} {'cv_accuracy':>11} {'held_out':>9}  best_params"]
+    for row in report["models"]:
+        mark = " *" if row["model"] == chosen else ""
         lines.append(
-            f"{r.name:<20} {r.cv_accuracy:>11.3f} {r.test_accuracy:>13.3f}  {r.best_params}{mark}"
+            f"{row['model']:<20} {row['cv_accuracy']:>11.3f} {row['held_out_accuracy']:>9.3f}"
+            f"  {row['best_params']}{mark}"
         )
-    lines.append("* deployed (refit on all kept photos)")
+    lines.append(f"held out: {report['held_out']['method']}")
+    lines.append("* deployed (refit on all examples)")
     return "\n".join(lines)
 
 
@@ -49,26 +52,44 @@ def metrics(run: TrainingRun) -> dict[str, Any]:
             "rejected": dict(sorted(reasons.items())),
             "kept_per_person": dict(sorted(Counter(s.photo.person for s in run.samples).items())),
         },
-        "models": [r.as_dict() for r in run.results],
-        "chosen": {"model": run.chosen.name, "params": run.chosen.best_params},
-        "held_out": run.evaluation,
+        **run.fitted.report(),
         "featurize_cost": featurize_cost(run),
         "model_version": run.manifest.get("model_version"),
     }
 
 
-def write_confusion_png(run: TrainingRun, path: Path) -> None:
-    cm = run.evaluation["confusion_matrix"]
+def confusion_figure(report: dict[str, Any]) -> Figure:
+    """The held-out confusion matrix of a fit's report."""
+    held_out = report["held_out"]
+    cm = held_out["confusion_matrix"]
     fig = Figure(figsize=(7, 6))  # no pyplot: no global state, no GUI backend
     ax = fig.subplots()
     ConfusionMatrixDisplay(np.array(cm["matrix"]), display_labels=cm["labels"]).plot(
         ax=ax, xticks_rotation=45, colorbar=False
     )
-    ax.set_title(
-        f"{run.chosen.name} on the held-out split (accuracy {run.evaluation['accuracy']:.2f})"
-    )
+    ax.set_title(f"{report['chosen']['model']}, held out (accuracy {held_out['accuracy']:.2f})")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    return fig
+
+
+def threshold_figure(calibration: dict[str, Any]) -> Figure:
+    """Known faces kept and strangers refused by distance threshold, the chosen one marked."""
+    curves = calibration["curves"]
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.subplots()
+    ax.plot(curves["threshold"], curves["known_kept"], label="known faces kept (leave one out)")
+    ax.plot(curves["threshold"], curves["strangers_refused"], label="strangers refused")
+    ax.axvline(calibration["distance_threshold"], color="grey", linestyle="--")
+    ax.set_xlabel("distance threshold (to the named person's nearest example)")
+    ax.set_ylabel("share of faces")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(
+        f"unknown rule: {calibration['distance_threshold']:.2f} "
+        f"(kept {calibration['known_kept']:.3f}, refused {calibration['strangers_refused']:.3f})"
+    )
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    return fig
 
 
 def write_cleaning_report(run: TrainingRun, path: Path) -> None:
@@ -76,17 +97,8 @@ def write_cleaning_report(run: TrainingRun, path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["person", "file", "sha256", "kept", "reason", "pixels", "ms"])
         for v in run.verdicts:
-            writer.writerow(
-                [
-                    v.photo.person,
-                    v.photo.path.name,
-                    v.sha256,
-                    v.kept,
-                    v.reason,
-                    v.pixels,
-                    round(v.ms, 1),
-                ]
-            )
+            row = [v.photo.person, v.photo.path.name, v.sha256, v.kept, v.reason, v.pixels]
+            writer.writerow([*row, round(v.ms, 1)])
 
 
 def write_crops(run: TrainingRun, crops_dir: Path) -> None:
@@ -97,11 +109,19 @@ def write_crops(run: TrainingRun, crops_dir: Path) -> None:
         cv2.imwrite(str(folder / f"{sample.photo.path.stem}.png"), sample.crop)
 
 
+def write_figures(report: dict[str, Any], out_dir: Path) -> None:
+    """confusion_matrix.png, and unknown_rule.png for open-set models."""
+    confusion_figure(report).savefig(out_dir / "confusion_matrix.png", dpi=100)
+    calibration = report["unknown_rule"]["calibration"]
+    if calibration:
+        threshold_figure(calibration).savefig(out_dir / "unknown_rule.png", dpi=100)
+
+
 def write_reports(run: TrainingRun, out_dir: Path) -> dict[str, Any]:
-    """metrics.json, confusion_matrix.png, cleaning_report.csv and model_table.txt."""
+    """metrics.json, model_table.txt, the figures and cleaning_report.csv."""
     data = metrics(run)
     (out_dir / "metrics.json").write_text(json.dumps(data, indent=2) + "\n")
-    (out_dir / "model_table.txt").write_text(model_table(run) + "\n")
-    write_confusion_png(run, out_dir / "confusion_matrix.png")
+    (out_dir / "model_table.txt").write_text(model_table(data) + "\n")
+    write_figures(data, out_dir)
     write_cleaning_report(run, out_dir / "cleaning_report.csv")
     return data

@@ -1,4 +1,4 @@
-"""The training run: clean, split, search, evaluate, refit on everything, export."""
+"""``celebclf train``: clean a folder of photos, fit (training.fit), export a model directory."""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -6,17 +6,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from featurize import get_pipeline
 from inference.artifacts import save_model
-from training.cleaning import Sample, Verdict, clean
+from inference.gallery import Gallery, save_gallery
+from training.cleaning import Sample, Verdict, clean, stranger_vectors
 from training.dataset import list_photos
-from training.evaluation import evaluate
-from training.search import SearchResult, deployable, search
+from training.fit import FittedModel, fit
 
 MIN_PHOTOS_PER_PERSON = 4
-MAX_FOLDS = 5
 
 
 @dataclass(frozen=True)
@@ -25,8 +23,8 @@ class TrainingConfig:
     out_dir: Path
     pipeline: str = "dlib"
     seed: int = 0
-    test_size: float = 0.25
     choose: str = "svm"  # "svm" as the seed deploys, or "best" by held-out accuracy
+    strangers_dir: Path | None = None  # people to refuse, for the unknown rule's calibration
     progress: bool = True
 
 
@@ -35,9 +33,7 @@ class TrainingRun:
     samples: list[Sample]
     verdicts: list[Verdict]
     class_dictionary: dict[str, int]
-    results: list[SearchResult]
-    chosen: SearchResult
-    evaluation: dict[str, Any]
+    fitted: FittedModel
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
@@ -51,9 +47,13 @@ def _check_counts(samples: list[Sample], people: list[str]) -> None:
         )
 
 
-def _folds(y_train: np.ndarray) -> int:
-    """5-fold as the seed, fewer when the smallest class cannot fill five folds."""
-    return int(max(2, min(MAX_FOLDS, np.bincount(y_train).min())))
+def gallery_of(samples: list[Sample]) -> Gallery:
+    return Gallery(
+        np.stack([s.vector for s in samples]),
+        np.array([s.photo.person for s in samples]),
+        np.array([s.sha256 for s in samples]),
+        np.array([[s.box.x, s.box.y, s.box.w, s.box.h] for s in samples]),
+    )
 
 
 def train(config: TrainingConfig) -> TrainingRun:
@@ -64,43 +64,29 @@ def train(config: TrainingConfig) -> TrainingRun:
     class_dictionary = {name: index for index, name in enumerate(people)}
     samples, verdicts = clean(photos, pipeline, progress=config.progress)
     _check_counts(samples, people)
-
+    strangers = (
+        stranger_vectors(list_photos(config.strangers_dir), pipeline, set(people))
+        if config.strangers_dir and pipeline.open_set
+        else None
+    )
     x = np.stack([s.vector for s in samples])
     y = np.array([class_dictionary[s.photo.person] for s in samples])
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=config.test_size, stratify=y, random_state=config.seed
-    )
-    folds = _folds(y_train)
-    results = search(x_train, y_train, x_test, y_test, config.seed, folds, config.progress)
-    chosen = (
-        next(r for r in results if r.name == "svm")
-        if config.choose == "svm"
-        else max(results, key=lambda r: r.test_accuracy)
-    )
-
-    held_out_model = deployable(chosen, config.seed, folds, pipeline.open_set).fit(x_train, y_train)
-    evaluation = evaluate(held_out_model, x_test, y_test, people)
-    final_model = deployable(chosen, config.seed, _folds(y), pipeline.open_set).fit(x, y)
-    run = TrainingRun(samples, verdicts, class_dictionary, results, chosen, evaluation)
-    run.manifest = save_model(
-        config.out_dir,
-        final_model,
-        class_dictionary,
-        {
-            "pipeline": pipeline.name,
-            "model": chosen.name,
-            "params": chosen.best_params,
-            "unknown_threshold": evaluation["unknown_threshold"],
-            "distance_threshold": evaluation["distance_threshold"],
-            "training": {
-                "data_dir": config.data_dir.name,
-                "seed": config.seed,
-                "test_size": config.test_size,
-                "choose": config.choose,
-                "cv_folds": folds,
-                "photos": len(photos),
-                "kept": len(samples),
-            },
+    fitted = fit(x, y, people, pipeline, config.seed, config.choose, strangers, config.progress)
+    extra: dict[str, Any] = {
+        "pipeline": pipeline.name,
+        **fitted.manifest_fields(),
+        "training": {
+            "data_dir": config.data_dir.name,
+            "strangers_dir": config.strangers_dir.name if config.strangers_dir else None,
+            "seed": config.seed,
+            "choose": config.choose,
+            "photos": len(photos),
+            "kept": len(samples),
         },
-    )
+    }
+    config.out_dir.mkdir(parents=True, exist_ok=True)
+    if pipeline.open_set:
+        extra["gallery_sha256"] = save_gallery(config.out_dir, gallery_of(samples))
+    run = TrainingRun(samples, verdicts, class_dictionary, fitted)
+    run.manifest = save_model(config.out_dir, fitted.estimator, class_dictionary, extra)
     return run

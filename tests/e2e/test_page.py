@@ -44,6 +44,22 @@ def test_dropped_photo_gets_boxes_labels_and_a_score_table(service, page, kept_p
     screenshot(page, "single-result")
 
 
+def test_photo_chosen_before_the_script_ran_is_taken(service, page, kept_photos):
+    """A tab is a new page: a photo chosen while its script loads must not be dropped silently."""
+    held = []  # the page's script, kept back until the photo is chosen
+    page.route("**/static/app.js", lambda route: held.append(route))
+    page.goto(service.base, wait_until="commit")
+    page.locator("#file-input").set_input_files(str(kept_photos[0][0]))
+    for _ in range(100):  # the script's request reaches the route soon after the HTML
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the page never asked for its script"
+    held[0].continue_()
+    expect(page.locator("#drop-text")).to_contain_text(kept_photos[0][0].name)
+    expect(page.get_by_role("button", name="Classify")).to_be_enabled()
+
+
 def test_non_image_shows_an_error(service, page):
     page.goto(service.base)
     drop(page, "#drop-zone", "notes.txt", b"just some text", "text/plain")

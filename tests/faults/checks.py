@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from db.models import Face, Job, JobStatus
 from db.session import unit_of_work
-from tests.service.helpers import Service, url_for_photo
+from tests.service.helpers import ApiClient, url_for_photo
 
 
-def batch_of(service: Service, photos, kept_photos, n: int, first_delay_s: float = 0) -> str:
+def batch_of(service: ApiClient, photos, kept_photos, n: int, first_delay_s: float = 0) -> str:
     """A batch of ``n`` one-face photos; the first is served only after ``first_delay_s``."""
     base, root = photos
     urls = [
@@ -27,7 +27,7 @@ def batch_of(service: Service, photos, kept_photos, n: int, first_delay_s: float
     return response.json()["id"]
 
 
-def wait_done(service: Service, batch_id: str, at_least: int) -> None:
+def wait_done(service: ApiClient, batch_id: str, at_least: int) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         counts = service.get(f"/api/v1/batches/{batch_id}").json()["counts"]
@@ -37,8 +37,8 @@ def wait_done(service: Service, batch_id: str, at_least: int) -> None:
     raise TimeoutError(f"fewer than {at_least} items done: {counts}")
 
 
-def running_item_pid(database_url: str, batch_id: str, seq: int) -> int:
-    """The process that has claimed item ``seq`` of the batch, as soon as it is running."""
+def running_item_holder(database_url: str, batch_id: str, seq: int) -> str:
+    """``host:pid`` of the process that has claimed item ``seq``, as soon as it is running."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with unit_of_work(database_url) as session:
@@ -46,9 +46,63 @@ def running_item_pid(database_url: str, batch_id: str, seq: int) -> int:
                 select(Job.status, Job.claimed_by).where(Job.batch_id == batch_id, Job.seq == seq)
             ).one()
         if status == JobStatus.running:
-            return int(holder.rpartition(":")[2])
+            return holder
         time.sleep(0.05)
     raise TimeoutError(f"item {seq} of batch {batch_id} is not running: {status}")
+
+
+def running_item_pid(database_url: str, batch_id: str, seq: int) -> int:
+    """The pid of the process that has claimed item ``seq``, as soon as it is running."""
+    return int(running_item_holder(database_url, batch_id, seq).rpartition(":")[2])
+
+
+def probe(service: ApiClient, batch_id: str, job_url: str, seconds: float) -> tuple[Counter, list]:
+    """Poll, read and submit for ``seconds``; returns the status codes seen and accepted ids."""
+    seen, accepted = Counter(), []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for response in (
+            requests.get(f"{service.base}/api/v1/batches/{batch_id}", timeout=30),
+            requests.post(f"{service.base}/api/v1/jobs", json={"url": job_url}, timeout=30),
+            requests.get(f"{service.base}/readyz", timeout=30),
+        ):
+            seen[response.status_code] += 1
+            assert response.status_code < 500 or response.status_code == 503, response.text
+            if response.status_code == 503:
+                assert int(response.headers["Retry-After"]) > 0
+                assert response.json()["error"]["code"]
+            if response.status_code == 202 and response.request.method == "POST":
+                accepted.append(response.json()["id"])
+        time.sleep(0.5)
+    return seen, accepted
+
+
+def wait_taken_over(
+    database_url: str, batch_id: str, seq: int, host: str, timeout: float = 180
+) -> float:
+    """The monotonic time at which item ``seq``, first held on ``host``, is held (or was ended)
+    by a process on another host."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with unit_of_work(database_url) as session:
+            attempts, holder = session.execute(
+                select(Job.attempts, Job.claimed_by).where(Job.batch_id == batch_id, Job.seq == seq)
+            ).one()
+        if attempts > 1 and not holder.startswith(f"{host}:"):
+            return time.monotonic()
+        time.sleep(0.1)
+    raise TimeoutError(f"item {seq} of batch {batch_id} is still held on {host}")
+
+
+def late_results(log_dir: Path, job_id: str) -> list[dict]:
+    """The job's results that its workers computed but were refused (an old attempt)."""
+    return [
+        entry
+        for entry in worker_log_entries(log_dir)
+        if entry.get("msg") == "job finished"
+        and entry.get("job_id") == job_id
+        and not entry.get("written")
+    ]
 
 
 def outcomes(database_url: str, batch_id: str) -> list[tuple[str, str, int, int]]:
@@ -115,6 +169,6 @@ def sweeper_requeued(log_dir: Path) -> int:
     for line in (log_dir / "sweeper.log").read_text(errors="replace").splitlines():
         if line.startswith("{"):
             entry = json.loads(line)
-            if entry.get("msg") == "sweep repaired jobs":
+            if entry.get("msg") == "sweep repaired work" and entry.get("kind") == "job":
                 total += entry.get("requeued", 0)
     return total

@@ -7,30 +7,13 @@ import sys
 import threading
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select, update
 
-from db import jobs
-from db.migrate import upgrade
+from db import heartbeats, jobs
 from db.models import Face, Job, JobStatus, Payload, utcnow
 from db.session import unit_of_work
-from tests.service.helpers import postgres_database, postgres_reachable
 
 FACE = jobs.FaceRow(1, 2, 30, 30, "roger_federer", 0.9, {"roger_federer": 0.9})
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
-        upgrade(url)
-        yield url
-        return
-    if not postgres_reachable():
-        pytest.skip("PostgreSQL is not reachable (set CELEBCLF_TEST_POSTGRES_URL)")
-    with postgres_database() as url:
-        upgrade(url)
-        yield url
 
 
 def new_job(url: str, data: bytes | None = b"bytes", photo_url: str | None = None) -> str:
@@ -114,6 +97,33 @@ def test_abandoned_running_job_is_reclaimed_and_the_old_attempt_cannot_write(db_
     assert (job.status, job.error_code, job.attempts) == ("failed", "corrupt_image", 2)
 
 
+def test_a_job_whose_host_stopped_beating_is_released_and_its_late_result_refused(db_url):
+    """The sweeper's rule: a host silent for longer than the timeout loses its running jobs
+    long before they go stale; a beating host, or one that never beat, keeps them. Its late
+    result, when it wakes up, is refused (the compare-and-set on attempts)."""
+    now = utcnow()
+    with unit_of_work(db_url) as session:
+        heartbeats.beat(session, "gone-host", now - timedelta(seconds=30))
+        heartbeats.beat(session, "live-host", now)
+    held, claims = {}, {}
+    for holder in ("gone-host:7", "live-host:7", "never-beat:7", "gone-host-2:7"):
+        held[holder] = new_job(db_url)
+        claims[holder], _ = claim(db_url, held[holder])
+        with unit_of_work(db_url) as session:
+            session.execute(update(Job).where(Job.id == held[holder]).values(claimed_by=holder))
+    late = claims["gone-host:7"]
+    with unit_of_work(db_url) as session:
+        released = jobs.release_abandoned(session, 3, stale_after_s=600, silent_after_s=20)
+    assert released == ([held["gone-host:7"]], 0)
+    taken, _ = claim(db_url, held["gone-host:7"])
+    assert taken.attempt == 2
+    with unit_of_work(db_url) as session:
+        assert not jobs.succeed(session, late, [FACE], "m1"), "the late result was written"
+        assert jobs.succeed(session, taken, [FACE], "m1")
+    statuses = [row(db_url, held[holder]).status for holder in held]
+    assert statuses == ["succeeded", "running", "running", "running"]
+
+
 def test_a_job_whose_local_process_died_is_reclaimed_at_once(db_url):
     """Killed pool child: its job is taken over at once; a live or remote holder keeps it."""
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -170,7 +180,8 @@ def test_sweeper_release_requeues_or_gives_up_and_drops_the_bytes(db_url):
                 )
             )
     with unit_of_work(db_url) as session:
-        assert jobs.release_abandoned(session, max_attempts=3, stale_after_s=60) == (1, 1)
+        released = jobs.release_abandoned(session, 3, stale_after_s=60, silent_after_s=20)
+    assert released == ([fresh], 1)
     assert row(db_url, fresh).status == "queued"
     assert (row(db_url, spent).status, row(db_url, spent).error_code) == (
         "failed",

@@ -35,11 +35,12 @@ def test_predict_prints_one_json_line_per_path(kept_photos, tmp_path, noise_imag
         str(tmp_path / "missing.jpg"),
     ]
     face = lines[0]["faces"][0]
-    assert set(face) == {"box", "label", "score", "probabilities"}
+    assert set(face) == {"box", "label", "score", "distance", "probabilities"}
     assert set(face["box"]) == {"x", "y", "w", "h"}
-    assert face["label"] == person
+    assert face["label"] == person and lines[0]["answer"] == person
+    assert 0 <= face["distance"] <= load_model().manifest["distance_threshold"]
     assert lines[0]["error"] is None
-    assert lines[1] == {"path": str(blank), "faces": [], "error": None}
+    assert lines[1] == {"path": str(blank), "faces": [], "answer": None, "error": None}
     assert lines[2]["error"]["code"] == "not_an_image"
     assert lines[3]["error"]["code"] == "unreadable_file"
 

@@ -75,11 +75,12 @@ def running_service(
     *,
     workers: int = 2,
     worker_processes: int = 1,
+    api_processes: int = 1,
     **extra: str,
 ) -> Iterator[Service]:
     """A started service with ``service_env`` plus ``extra`` settings; stopped on exit."""
     env = service_env(database_url, redis_url, logs, **extra)
-    running = Service(env, logs, workers=workers, worker_processes=worker_processes).start()
+    running = Service(env, logs, workers, worker_processes, api_processes).start()
     try:
         yield running
     finally:
@@ -121,3 +122,62 @@ def photos(sports_dir):
     """A loopback HTTP server with the real photos; yields (base URL, root folder)."""
     with photo_server(sports_dir) as base:
         yield base, sports_dir
+
+
+LEARNING_OWNERS = 16  # one per test that changes an owner's people or models
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, folder: Path) -> Iterator[str]:
+    """An empty database of ``kind`` (sqlite, postgresql) for one service."""
+    if kind == "sqlite":
+        yield sqlite_url(folder)
+        return
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable (set CELEBCLF_TEST_POSTGRES_URL)")
+    with postgres_database() as url:
+        yield url
+
+
+def learning_key(index: int) -> str:
+    return f"ck_learning_owner{index}_for_tests"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def learning(request, redis_url, tmp_path_factory):
+    """A keyed service with two worker processes and no automatic training, on a database of
+    its own; tests take an owner each (``owner_client``), so their people never meet."""
+    logs = tmp_path_factory.mktemp(f"learning-{request.param}")
+    keys = ",".join(f"owner{i}:{digest(learning_key(i))}" for i in range(LEARNING_OWNERS))
+    with (
+        fresh_database(request.param, logs) as url,
+        running_service(
+            url,
+            redis_url,
+            logs,
+            workers=1,
+            worker_processes=2,
+            CELEBCLF_API_KEYS=keys,
+            CELEBCLF_AUTO_TRAIN_AFTER_S="0",
+            CELEBCLF_RATE_LIMIT_ITEMS="1000000/minute",
+            CELEBCLF_RATE_LIMIT_REQUESTS="1000000/minute",
+        ) as service,
+    ):
+        service.owners_taken = 0
+        yield service
+
+
+def take_owner(learning):
+    """(a Client, its API key) for an owner of the learning service no other test has used."""
+    from tests.service.learning import Client
+
+    index = learning.owners_taken
+    assert index < LEARNING_OWNERS, "raise LEARNING_OWNERS"
+    learning.owners_taken += 1
+    return Client(learning, learning_key(index)), learning_key(index)
+
+
+@pytest.fixture
+def owner_client(learning):
+    """A Client for an owner no other test has used."""
+    return lambda: take_owner(learning)[0]

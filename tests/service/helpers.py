@@ -1,8 +1,6 @@
 """Real processes and servers for service tests: Redis, databases, the loopback photo server."""
 
 import contextlib
-import functools
-import http.server
 import os
 import subprocess
 import sys
@@ -10,13 +8,14 @@ import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import requests
 from sqlalchemy import create_engine, text
 
 from cli.embedded_redis import free_port
+from tests.service.photo_server import serve
 
 REPO = Path(__file__).resolve().parents[2]
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -62,25 +61,10 @@ def postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-class PhotoHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves a folder, plus /slow/<seconds>/<path> to keep a worker busy on purpose."""
-
-    def log_message(self, *_args) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        parts = self.path.split("/")
-        if len(parts) > 3 and parts[1] == "slow":
-            time.sleep(float(parts[2]))
-            self.path = "/" + "/".join(parts[3:])
-        super().do_GET()
-
-
 @contextlib.contextmanager
 def photo_server(root: Path) -> Iterator[str]:
     """An HTTP server on loopback serving ``root``; yields its base URL."""
-    handler = functools.partial(PhotoHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = serve(str(root), 0, host="127.0.0.1")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -96,28 +80,62 @@ def url_for_photo(base: str, root: Path, path: Path, delay_s: float = 0) -> str:
     return f"{prefix}/{urllib.parse.quote(str(path.relative_to(root)))}"
 
 
-class Service:
-    """API + worker + sweeper as real processes sharing one database and one Redis queue."""
+class ApiClient:
+    """A client of a running celebclf API at ``base``: reads, and waits for jobs and batches."""
 
-    def __init__(
-        self, env: dict[str, str], log_dir: Path, workers: int = 2, worker_processes: int = 1
-    ) -> None:
-        self.env = env
-        self.worker_processes = worker_processes
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_dir = log_dir
-        self.workers = workers
-        self.processes: dict[str, subprocess.Popen] = {}
+    def __init__(self, base: str) -> None:
+        self.base = base
         self.headers: dict[str, str] = {}  # e.g. the X-API-Key of a keyed service
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return requests.get(f"{self.base}{path}", headers=self.headers, timeout=10, **kwargs)
 
-    def spawn(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    def wait_job(self, job_id: str, timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            body = self.get(f"/api/v1/jobs/{job_id}").json()
+            if body["status"] in ("succeeded", "failed", "canceled"):
+                return body
+            time.sleep(0.2)
+        raise TimeoutError(f"job {job_id} not finished: {body}")
+
+    def wait_batch(self, batch_id: str, timeout: float = 180) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            body = self.get(f"/api/v1/batches/{batch_id}").json()
+            if body["status"] in ("completed", "canceled"):
+                return body
+            time.sleep(0.3)
+        raise TimeoutError(f"batch {batch_id} not finished: {body}")
+
+
+class Service(ApiClient):
+    """API + worker + sweeper as real processes sharing one database and one Redis queue."""
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_dir: Path,
+        workers: int = 2,
+        worker_processes: int = 1,
+        api_processes: int = 1,
+    ) -> None:
+        self.env = env
+        self.worker_processes = worker_processes
+        self.api_processes = api_processes
+        self.port = free_port()
+        super().__init__(f"http://127.0.0.1:{self.port}")
+        self.log_dir = log_dir
+        self.workers = workers
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def spawn(
+        self, name: str, *args: str, env: dict[str, str] | None = None, wrap: Sequence[str] = ()
+    ) -> subprocess.Popen:
+        """``celebclf ARGS`` as process ``name`` (log: name.log), run by ``wrap`` if given."""
         log = (self.log_dir / f"{name}.log").open("ab")
         process = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", *args],
+            [*wrap, sys.executable, "-m", "cli.main", *args],
             cwd=REPO,
             env=env or self.env,
             stdout=log,
@@ -135,7 +153,7 @@ class Service:
             check=True,
             capture_output=True,
         )
-        self.spawn("api", "api", "--port", str(self.port), "--processes", "1")
+        self.spawn("api", "api", "--port", str(self.port), "--processes", str(self.api_processes))
         for index in range(self.worker_processes):
             self.spawn(
                 f"worker-{index}",
@@ -168,21 +186,3 @@ class Service:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-    def wait_job(self, job_id: str, timeout: float = 60) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            body = self.get(f"/api/v1/jobs/{job_id}").json()
-            if body["status"] in ("succeeded", "failed", "canceled"):
-                return body
-            time.sleep(0.2)
-        raise TimeoutError(f"job {job_id} not finished: {body}")
-
-    def wait_batch(self, batch_id: str, timeout: float = 180) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            body = self.get(f"/api/v1/batches/{batch_id}").json()
-            if body["status"] in ("completed", "canceled"):
-                return body
-            time.sleep(0.3)
-        raise TimeoutError(f"batch {batch_id} not finished: {body}")

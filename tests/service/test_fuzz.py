@@ -41,6 +41,7 @@ def test_schemathesis_all_checks_pass(fuzzed, tmp_path):
         ],
         capture_output=True, text=True, timeout=900,
     )  # fmt: skip
+    (tmp_path / "schemathesis.out").write_text(result.stdout)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "generated" in result.stdout and " passed" in result.stdout
     api_log = (fuzzed.log_dir / "api.log").read_text()

@@ -5,7 +5,9 @@ import base64
 import pytest
 import requests
 
+from featurize.dlib_backend import backend, describe
 from inference import Predictor, load_model
+from tests.faults.checks import worker_log_entries
 from tests.service.helpers import url_for_photo
 
 
@@ -76,8 +78,17 @@ def test_classes_and_readiness(service):
     assert classes["model"] == load_model().version
     assert len(classes["classes"]) == 5
     ready = requests.get(f"{service.base}/readyz").json()
-    assert ready["status"] == "ready" and set(ready["checks"]) == {"database", "broker", "model"}
+    assert ready["status"] == "ready"
+    assert set(ready["checks"]) == {"database", "broker", "model", "dlib"}
     assert requests.get(f"{service.base}/healthz").json() == {"status": "ok"}
+
+
+def test_api_and_worker_report_the_dlib_they_loaded(service):
+    """The same venv runs the tests and the service, so all three must name the same build."""
+    loaded = backend()
+    assert requests.get(f"{service.base}/readyz").json()["checks"]["dlib"] == describe(loaded)
+    logged = [e["dlib"] for e in worker_log_entries(service.log_dir) if "dlib" in e]
+    assert logged and all(entry == loaded for entry in logged), logged
 
 
 def test_openapi_describes_the_endpoints(service):
@@ -112,3 +123,23 @@ def test_seed_endpoints(service, kept_photos):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     missing = requests.post(f"{service.base}/classify_image", data={})
     assert missing.status_code == 422 and missing.json()["error"]["code"] == "invalid_request"
+
+
+def test_a_photo_is_answered_by_its_named_face_not_a_surer_stranger(service, kept_photos, seed_dir):
+    """An unknown bystander whose nearest-person probability is higher must not hide the
+    person who was named: the job's answer, and the seed endpoint's first face, are theirs."""
+    from tests.conftest import known_beside_a_surer_stranger
+
+    data, person = known_beside_a_surer_stranger(Predictor(load_model()), kept_photos, seed_dir)
+    response = requests.post(f"{service.base}/api/v1/jobs", files={"file": ("pair.jpg", data)})
+    job = service.wait_job(response.json()["id"])
+    unknown = max(f["score"] for f in job["faces"] if f["label"] == "unknown")
+    named = next(f for f in job["faces"] if f["label"] == person)
+    assert unknown > named["score"] and job["answer"] == person
+    seed = requests.post(
+        f"{service.base}/classify_image",
+        data={"image_data": "data:image/jpeg;base64," + base64.b64encode(data).decode()},
+    ).json()
+    assert seed[0]["class"] == person
+    assert [f["class"] for f in seed[1:]] == ["unknown"] * (len(seed) - 1)
+    assert all(p == 0 for f in seed[1:] for p in f["class_probability"])

@@ -4,7 +4,7 @@ import shutil
 import pytest
 
 from inference import ModelError, default_model_dir, load_model
-from inference.artifacts import MANIFEST, MODEL_FILE, sha256_file
+from inference.artifacts import MANIFEST, MODEL_FILE, sha256_bytes
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def model_copy(tmp_path):
 def test_shipped_model_loads_and_matches_its_digest():
     model_dir = default_model_dir()
     bundle = load_model(model_dir)
-    assert sha256_file(model_dir / MODEL_FILE) == bundle.manifest["model_sha256"]
+    assert sha256_bytes((model_dir / MODEL_FILE).read_bytes()) == bundle.manifest["model_sha256"]
     manifest = bundle.manifest
     assert bundle.version == f"{manifest['pipeline']}-{manifest['model_sha256'][:12]}"
     assert bundle.classes == sorted(bundle.class_dictionary)

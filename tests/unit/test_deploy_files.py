@@ -77,8 +77,18 @@ def test_only_the_api_is_published_by_default():
     assert SERVICES["flower"]["profiles"] == ["monitoring"]
 
 
+def test_flower_listens_where_its_port_is_mapped_whatever_the_env_file_says():
+    """.env reaches every app container, and Flower takes FLOWER_PORT (meant as the host
+    port) as its own --port: with FLOWER_PORT=5556 it listened on 5556, mapped to 5555."""
+    flower = SERVICES["flower"]
+    assert flower["environment"]["FLOWER_PORT"] == "5555"
+    assert flower["ports"] == ["${FLOWER_PORT:-5555}:5555"]
+    assert "--port=5555" in flower["command"]
+
+
 def test_app_services_share_one_image_and_differ_by_command():
-    app = {name: s for name, s in SERVICES.items() if s.get("image") == "celebclf:latest"}
+    image = "${CELEBCLF_IMAGE:-celebclf:latest}"
+    app = {name: s for name, s in SERVICES.items() if s.get("image") == image}
     assert set(app) == {"migrate", "api", "worker", "sweeper", "flower"}
     assert len({repr(s["build"]) for s in app.values()}) == 1
     assert SERVICES["redis"]["command"][-2:] == ["--maxmemory-policy", "noeviction"]
@@ -112,7 +122,7 @@ def test_procfile_commands_are_real_subcommands():
 
 def test_dockerfile_runs_as_non_root_with_the_pixel_limit_and_the_lock():
     text = (REPO / "Dockerfile").read_text()
-    assert re.search(r"^FROM python:3\.11-slim", text, re.MULTILINE)
+    assert re.search(r"^FROM \$\{PYTHON_IMAGE\}$", text, re.MULTILINE)
     assert re.search(r"^USER celebclf", text, re.MULTILINE)
     assert "OPENCV_IO_MAX_IMAGE_PIXELS=" in text
     assert "pip install -c constraints.txt" in text
@@ -123,3 +133,23 @@ def test_dockerfile_runs_as_non_root_with_the_pixel_limit_and_the_lock():
         "bench",
     }
     assert copied == packages, "every package the app imports is copied into the image"
+
+
+def test_base_images_default_to_the_official_ones_and_have_local_stand_ins():
+    """A user on the internet changes nothing; deploy/local-images/build sets every variable."""
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11-slim$", dockerfile, re.MULTILINE)
+    build_args = COMPOSE["x-app"]["build"]["args"]
+    assert build_args == {"PYTHON_IMAGE": "${PYTHON_IMAGE:-python:3.11-slim}"}
+    assert SERVICES["redis"]["image"] == "${REDIS_IMAGE:-redis:7-alpine}"
+    assert SERVICES["postgres"]["image"] == "${POSTGRES_IMAGE:-postgres:15-alpine}"
+    script = (REPO / "deploy" / "local-images" / "build").read_text()
+    printed = set(re.findall(r'^echo "([A-Z_]+)=', script, re.MULTILINE))
+    assert printed == {"PYTHON_IMAGE", "REDIS_IMAGE", "POSTGRES_IMAGE"}
+
+
+def test_the_image_builds_dlib_as_ci_does():
+    """One recipe for the fast dlib: the image's build stage runs the script CI runs."""
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert re.search(r"^RUN .*\n?.*/src/scripts/build-dlib-wheel python", dockerfile, re.M)
+    assert "--find-links /wheels" in dockerfile

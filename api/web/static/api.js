@@ -16,6 +16,8 @@ const MESSAGES = {
   database_unavailable: "The service is busy restarting; try again in a few seconds.",
   unauthorized: "This service needs an API key: enter yours at the top of the page.",
   rate_limited: "Too many photos for now; try again in a minute.",
+  no_face: "No face was found in this photo.",
+  no_two_eyes: "No face with two visible eyes was found in this photo.",
 };
 const FETCH_CODES = new Set(["fetch_failed", "http_error", "fetch_timeout", "too_many_redirects"]);
 
@@ -26,12 +28,19 @@ export class ApiError extends Error {
   }
 }
 
+/** The server's lower-case phrase as a sentence: capital first letter, final full stop. */
+export function sentence(text) {
+  if (!text) return "";
+  const capital = text[0].toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
 /** A sentence for an API error object {code, message}. */
 export function describeError(error) {
   if (!error) return "";
   const known = MESSAGES[error.code];
   if (FETCH_CODES.has(error.code)) return `${known} (${error.message})`;
-  return known || error.message || "Something went wrong.";
+  return known || sentence(error.message) || "Something went wrong.";
 }
 
 const KEY_STORAGE = "celebclf.apiKey";
@@ -75,6 +84,9 @@ export async function api(path, options = {}) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The non-empty lines of a textarea where a person pastes URLs, one per line. */
+export const lines = (text) => text.split("\n").map((line) => line.trim()).filter(Boolean);
+
 export const percent = (p) => `${(p * 100).toFixed(1)}%`;
 
 /** Make an element act like a file drop target that also opens a file picker. */
@@ -99,4 +111,6 @@ export function dropTarget(zone, input, onFiles) {
   input.addEventListener("change", () => {
     if (input.files.length) onFiles([...input.files]);
   });
+  // photos chosen while the page was still loading fired their change before we listened
+  if (input.files.length) onFiles([...input.files]);
 }

@@ -1,6 +1,8 @@
 // Batches: many URLs or files -> a batch with its own URL -> live progress -> paged results.
 
-import { api, ApiError, authorizedFetch, describeError, dropTarget, percent, sleep } from "./api.js";
+import {
+  api, ApiError, authorizedFetch, describeError, dropTarget, lines, percent, sleep,
+} from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 25;
@@ -28,7 +30,7 @@ async function start() {
       files.forEach((file) => form.append("files", file));
       batch = await api("/api/v1/batches", { method: "POST", body: form });
     } else {
-      const urls = $("batch-urls").value.split("\n").map((u) => u.trim()).filter(Boolean);
+      const urls = lines($("batch-urls").value);
       batch = await api("/api/v1/batches", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
@@ -84,9 +86,11 @@ function renderItems(items) {
   body.innerHTML = "";
   for (const item of items) {
     const row = body.insertRow();
-    const best = [...item.faces].sort((a, b) => b.score - a.score)[0];
+    // the photo's answer: its best named face, "unknown" (no percentage) when none is named
+    const named = item.faces.filter((f) => f.label === item.answer && f.label !== "unknown");
+    const best = named.sort((a, b) => b.score - a.score)[0];
     imageCell(row.insertCell(), item);
-    row.insertCell().textContent = best ? best.label.replaceAll("_", " ")
+    row.insertCell().textContent = item.answer ? item.answer.replaceAll("_", " ")
       : item.status === "succeeded" ? "no face found" : "";
     const score = row.insertCell();
     score.className = "num";

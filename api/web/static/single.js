@@ -49,6 +49,19 @@ async function waitFor(jobId) {
   }
 }
 
+const UNKNOWN = "unknown";
+
+/** A named face with its score; an unknown one only says so (its score names nobody). */
+const faceLabel = (face) =>
+  face.label === UNKNOWN ? UNKNOWN : `${face.label} ${percent(face.score)}`;
+
+/** The face the photo's answer comes from first, then the others by score: one numbering
+ * for the boxes and the table. */
+function ordered(faces, answer) {
+  const named = (face) => face.label === answer;
+  return [...faces].sort((a, b) => named(b) - named(a) || b.score - a.score);
+}
+
 function drawFaces(faces) {
   const img = $("photo");
   const svg = $("overlay");
@@ -62,32 +75,33 @@ function drawFaces(faces) {
     label.setAttribute("x", x);
     label.setAttribute("y", Math.max(y - 8, 16));
     label.setAttribute("font-size", Math.max(14, img.naturalWidth / 40));
-    label.textContent = `${index + 1}: ${face.label} ${percent(face.score)}`;
+    label.textContent = `${index + 1}: ${faceLabel(face)}`;
     svg.append(rect, label);
   });
 }
 
-function fillScores(faces) {
+function fillScores(faces, answer) {
   const people = Object.keys(faces[0].probabilities);
   const head = $("scores").tHead;
   head.innerHTML = "";
   const headRow = head.insertRow();
-  ["Person", ...faces.map((_, i) => `Face ${i + 1}`)].forEach((text) => {
+  const faceTitle = (face, i) => `Face ${i + 1}${face.label === UNKNOWN ? ": unknown" : ""}`;
+  ["Person", ...faces.map(faceTitle)].forEach((text) => {
     const th = document.createElement("th");
     th.textContent = text;
     headRow.append(th);
   });
   const body = $("scores").tBodies[0];
   body.innerHTML = "";
-  const best = faces[0];
   for (const person of people) {
     const row = body.insertRow();
-    if (person === best.label) row.className = "best-row";
+    if (person === answer) row.className = "best-row";
     row.insertCell().textContent = person.replaceAll("_", " ");
     for (const face of faces) {
       const cell = row.insertCell();
       cell.className = "num";
-      cell.textContent = percent(face.probabilities[person]);
+      // an unknown face is nobody's: its probabilities would read as a weak match
+      cell.textContent = face.label === UNKNOWN ? "–" : percent(face.probabilities[person]);
     }
   }
 }
@@ -98,7 +112,7 @@ function showResult(job) {
     setStatus("");
     return;
   }
-  const faces = [...job.faces].sort((a, b) => b.score - a.score);
+  const faces = ordered(job.faces, job.answer);
   $("result").hidden = false;
   setStatus("");
   if (!faces.length) {
@@ -106,15 +120,14 @@ function showResult(job) {
     $("best-match").textContent = "";
     $("scores").hidden = true;
   } else {
-    const best = faces[0];
-    $("best-match").textContent = best.label === "unknown"
-      ? `Not someone we know (best guess below ${percent(best.score)} confidence).`
-      : `Best match: ${best.label.replaceAll("_", " ")} (${percent(best.score)})`;
+    $("best-match").textContent = job.answer === UNKNOWN
+      ? (faces.length === 1 ? "Not someone we know." : "Nobody we know is in this photo.")
+      : `Best match: ${job.answer.replaceAll("_", " ")} (${percent(faces[0].score)})`;
     $("scores").hidden = false;
-    fillScores(faces);
+    fillScores(faces, job.answer);
   }
   const img = $("photo");
-  const draw = () => drawFaces(job.faces);
+  const draw = () => drawFaces(faces);
   if (img.complete && img.naturalWidth) draw();
   else img.onload = draw;
 }
