@@ -23,8 +23,7 @@ from tests.faults.checks import (
     running_item_holder,
     wait_taken_over,
 )
-from tests.service.fixtures import running_service, sqlite_url
-from tests.service.helpers import postgres_database, postgres_reachable
+from tests.service.fixtures import fresh_database, running_service
 
 pytestmark = pytest.mark.slow
 TIME_LIMIT = 60  # s: by staleness the job would come back after TIME_LIMIT + 30 = 90 s
@@ -37,12 +36,7 @@ SILENT = "silent-host"
 def own_database(request, tmp_path):
     """A database of this test's own: the session's is shared with other running services,
     whose sweepers would send this batch's jobs to their own workers."""
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
-        return
-    if not postgres_reachable():
-        pytest.skip("PostgreSQL is not reachable (set CELEBCLF_TEST_POSTGRES_URL)")
-    with postgres_database() as url:
+    with fresh_database(request.param, tmp_path) as url:
         yield url
 
 

@@ -139,6 +139,15 @@ def fresh_database(kind: str, folder: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def own_database_url(request, tmp_path_factory) -> Iterator[str]:
+    """An empty database of each kind for one module's service alone. Not the session's: the
+    sweeper of a second service on it would send, retry and count the other's work (webhook
+    attempts, say) under its own settings and on its own queue."""
+    with fresh_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
+        yield url
+
+
 def learning_key(index: int) -> str:
     return f"ck_learning_owner{index}_for_tests"
 

@@ -13,11 +13,15 @@ PARALLEL = 8
 
 
 @pytest.fixture(scope="module")
-def api(database_url, redis_url, tmp_path_factory):
+def api(own_database_url, redis_url, tmp_path_factory):
     """The service with an API of four processes, so duplicates really run side by side."""
     logs = tmp_path_factory.mktemp("idempotency")
     with running_service(
-        database_url, redis_url, logs, api_processes=4, CELEBCLF_RATE_LIMIT_ITEMS="1000000/minute"
+        own_database_url,
+        redis_url,
+        logs,
+        api_processes=4,
+        CELEBCLF_RATE_LIMIT_ITEMS="1000000/minute",
     ) as service:
         yield service
 

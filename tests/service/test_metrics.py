@@ -41,12 +41,12 @@ def moved(before: dict, after: dict, name: str, **labels: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def metered(database_url, redis_url, tmp_path_factory):
+def metered(own_database_url, redis_url, tmp_path_factory):
     """A keyed service whose worker (two pool processes) serves its own /metrics."""
     logs = tmp_path_factory.mktemp("metered")
     port = free_port()
     with running_service(
-        database_url,
+        own_database_url,
         redis_url,
         logs,
         workers=2,

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
 from api.access import digest
@@ -30,12 +31,12 @@ def owner_key(index: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def hooked(database_url, redis_url, tmp_path_factory):
+def hooked(own_database_url, redis_url, tmp_path_factory):
     """A keyed service (one owner per test) with quick retries and progress events."""
     logs, port = tmp_path_factory.mktemp("hooks"), free_port()
     keys = ",".join(f"hooks{i}:{digest(owner_key(i))}" for i in range(OWNERS))
     with running_service(
-        database_url,
+        own_database_url,
         redis_url,
         logs,
         CELEBCLF_API_KEYS=keys,
@@ -137,9 +138,27 @@ def delivery_counts(client: Client) -> dict[str, float]:
     }
 
 
+def settled_counts(client: Client) -> dict[str, float]:
+    """The counters once every delivery so far has ended and each of its attempts is counted:
+    a change after this is the next test's alone (a batch's last progress event, say, can
+    still be on its way when the batch's test has ended)."""
+    open_statuses = (DeliveryStatus.pending, DeliveryStatus.sending)
+
+    def settled():
+        with unit_of_work(client.service.env["DATABASE_URL"]) as session:
+            still_open = session.scalar(
+                select(func.count()).where(WebhookDelivery.status.in_(open_statuses))
+            )
+            attempts = session.scalar(select(func.coalesce(func.sum(WebhookDelivery.attempts), 0)))
+        counts = delivery_counts(client)
+        return (counts,) if still_open == 0 and sum(counts.values()) == attempts else None
+
+    return wait_until(settled, timeout=30)[0]
+
+
 def test_a_failing_receiver_gets_the_same_event_again_until_it_answers(client, hook):
     secret = secret_for(client)
-    before = delivery_counts(client)
+    before = settled_counts(client)
     hook.answers["/flaky"] = [500, 503]
     job = client.post(
         "/api/v1/jobs",
