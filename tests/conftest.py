@@ -99,3 +99,52 @@ def known_beside_a_surer_stranger(predictor, kept_photos, seed_dir) -> tuple[byt
         if len(named) == 1 and named[0].label == person and surer:
             return data, person
     raise AssertionError(f"no known photo scores under the stranger's {score}")
+
+
+LOG_TAIL_LINES = 40
+
+
+def _services_of(item: pytest.Item) -> list:
+    """The running services a test used, directly or through a client's ``service``."""
+    from tests.service.helpers import Service
+
+    found = []
+    for value in getattr(item, "funcargs", {}).values():
+        service = value if isinstance(value, Service) else getattr(value, "service", None)
+        if isinstance(service, Service) and service not in found:
+            found.append(service)
+    return found
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A failed service test shows the last lines of its processes' logs: in CI they are the
+    only trace of what the worker or sweeper did."""
+    report = yield
+    if report.failed and call.when == "call":
+        for service in _services_of(item):
+            for log in sorted(service.log_dir.glob("*.log")):
+                lines = log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
+                report.sections.append((f"{log.name}, last lines", "\n".join(lines)))
+    return report
+
+
+# Shared by many modules and slow to start (two services each, with models loaded): their
+# tests run on one xdist worker, so each starts once per run.
+SHARED_SERVICE_GROUPS = {"learning": "learning"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Groups for ``pytest -n 2 --dist loadgroup``: a module's tests stay on one worker (its
+    module-scoped service starts once), tests of a shared service stay together, and the
+    compose package runs on one worker because it drives one Docker engine."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        path = item.path.relative_to(REPO).as_posix()
+        group = next(
+            (g for fixture, g in SHARED_SERVICE_GROUPS.items() if fixture in item.fixturenames),
+            "compose" if path.startswith("tests/compose/") else path,
+        )
+        item.add_marker(pytest.mark.xdist_group(group))
