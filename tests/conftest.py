@@ -129,22 +129,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-# Shared by many modules and slow to start (two services each, with models loaded): their
-# tests run on one xdist worker, so each starts once per run.
-SHARED_SERVICE_GROUPS = {"learning": "learning"}
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``pytest -n 2`` sends whole modules to a worker (a module-scoped service starts once)
+    and the compose package to a single worker: it drives one Docker engine and one stack."""
+    from xdist.scheduler import LoadScopeScheduling
 
+    class ModulesAndComposePackage(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "tests/compose" if path.startswith("tests/compose/") else path
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Groups for ``pytest -n 2 --dist loadgroup``: a module's tests stay on one worker (its
-    module-scoped service starts once), tests of a shared service stay together, and the
-    compose package runs on one worker because it drives one Docker engine."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        path = item.path.relative_to(REPO).as_posix()
-        group = next(
-            (g for fixture, g in SHARED_SERVICE_GROUPS.items() if fixture in item.fixturenames),
-            "compose" if path.startswith("tests/compose/") else path,
-        )
-        item.add_marker(pytest.mark.xdist_group(group))
+    return ModulesAndComposePackage(config, log)
