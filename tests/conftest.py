@@ -127,16 +127,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                 lines = log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
                 report.sections.append((f"{log.name}, last lines", "\n".join(lines)))
     return report
-
-
-def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """``pytest -n 2`` sends whole modules to a worker (a module-scoped service starts once)
-    and the compose package to a single worker: it drives one Docker engine and one stack."""
-    from xdist.scheduler import LoadScopeScheduling
-
-    class ModulesAndComposePackage(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            return "tests/compose" if path.startswith("tests/compose/") else path
-
-    return ModulesAndComposePackage(config, log)
