@@ -34,12 +34,7 @@ def redis_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory) -> str:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'celebclf.sqlite3'}"
-        return
-    if not postgres_reachable():
-        pytest.skip("PostgreSQL is not reachable (set CELEBCLF_TEST_POSTGRES_URL)")
-    with postgres_database() as url:
+    with fresh_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
         yield url
 
 
