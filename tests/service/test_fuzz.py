@@ -1,6 +1,7 @@
 """schemathesis against the running service's /openapi.json, every check on: the API answers
 what it documents, accepts what its schema allows and never fails with a server error."""
 
+import os
 import re
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from api.access import digest
 from tests.service.fixtures import running_service, sqlite_url
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+HOOKS = Path(__file__).with_name("schemathesis_hooks.py")
 KEY = "ck_fuzzer_key_for_tests"
 
 
@@ -56,6 +58,7 @@ def test_schemathesis_all_checks_pass(fuzzed, tmp_path):
             "--report", "junit", "--report-dir", str(tmp_path),
         ],
         capture_output=True, text=True, timeout=900,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": str(HOOKS)},
     )  # fmt: skip
     (tmp_path / "schemathesis.out").write_text(result.stdout)
     assert result.returncode == 0, what_failed(result.stdout) + result.stderr[-2000:]
