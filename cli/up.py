@@ -8,6 +8,7 @@ Ctrl-C or SIGTERM stops everything, Redis last.
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -59,6 +60,18 @@ def _service(args: argparse.Namespace, env: dict[str, str]) -> list[Child]:
     ]
 
 
+def _port_taken(host: str, port: int) -> bool:
+    """Whether something already listens where the API would (another ``celebclf up``, say):
+    said at once, rather than after the API failed to bind four times in a row."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def _wait_ready(url: str, supervisor: Supervisor) -> bool:
     """True once ``url`` answers 200. False after READY_TIMEOUT_S, unless a child is still
     exiting and being restarted: then the supervisor's give-up rule decides (GaveUp)."""
@@ -78,6 +91,12 @@ def _wait_ready(url: str, supervisor: Supervisor) -> bool:
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     setup_logging(settings.log_level)
+    if _port_taken(args.host, args.port):
+        print(
+            f"celebclf up: {args.host}:{args.port} is already in use; choose another --port",
+            file=sys.stderr,
+        )
+        return 1
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,

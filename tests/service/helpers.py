@@ -80,6 +80,12 @@ def url_for_photo(base: str, root: Path, path: Path, delay_s: float = 0) -> str:
     return f"{prefix}/{urllib.parse.quote(str(path.relative_to(root)))}"
 
 
+def tamper_model(folder: Path) -> None:
+    """One byte more in a model directory's model: its SHA-256 no longer matches the manifest."""
+    with (folder / "model.joblib").open("ab") as model:
+        model.write(b"\0")
+
+
 class ApiClient:
     """A client of a running celebclf API at ``base``: reads, and waits for jobs and batches."""
 

@@ -9,12 +9,7 @@ import pytest
 
 from inference.artifacts import default_model_dir
 from tests.service.fixtures import service_env, sqlite_url
-from tests.service.helpers import REPO
-
-
-def tamper_model(folder) -> None:
-    with (folder / "model.joblib").open("ab") as model:
-        model.write(b"\0")
+from tests.service.helpers import REPO, tamper_model
 
 
 def tamper_manifest(folder) -> None:

@@ -3,6 +3,7 @@ or its children killed one by one, which it starts again."""
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,8 +16,9 @@ import pytest
 import requests
 
 from cli.supervisor import GIVE_UP_AFTER
+from inference.artifacts import default_model_dir
 from tests.faults.checks import assert_each_item_done_once, batch_of, running_item_holder
-from tests.service.helpers import REPO, ApiClient, free_port
+from tests.service.helpers import REPO, ApiClient, free_port, tamper_model
 
 
 def start_up(data_dir: Path, port: int, log: Path, **extra: str) -> subprocess.Popen:
@@ -257,19 +259,40 @@ def test_sweeper_and_redis_killed_are_restarted_and_the_service_works(
             up.kill()
 
 
-def test_a_component_that_cannot_start_makes_up_exit_saying_which(data_dir, tmp_path):
-    """The API's port is taken: after GIVE_UP_AFTER quick exits in a row up gives up, exit 1."""
+def test_a_taken_port_is_refused_at_once(data_dir, tmp_path):
+    """Another process listens on the API's port: up says so and starts nothing."""
     log = tmp_path / "up.log"
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        up = start_up(data_dir, taken.getsockname()[1], log)
+        port = taken.getsockname()[1]
+        up = start_up(data_dir, port, log)
         try:
-            assert up.wait(240) == 1
+            assert up.wait(30) == 1
         finally:
             if up.poll() is None:
                 up.kill()
     output = log.read_text()
-    assert f"api exited {GIVE_UP_AFTER} times in a row" in output, output[-3000:]
-    assert [e["attempt"] for e in restarts(log)] == list(range(1, GIVE_UP_AFTER))
+    assert f"127.0.0.1:{port} is already in use" in output, output[-3000:]
+    assert "component started" not in output and not (data_dir / "redis").exists()
+
+
+def test_a_component_that_cannot_start_makes_up_exit_saying_which(data_dir, tmp_path):
+    """The worker refuses a tampered model, every time: after GIVE_UP_AFTER quick exits in a
+    row up gives up and exits 1, naming it, instead of restarting it for ever."""
+    model = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model)
+    tamper_model(model)
+    log = tmp_path / "up.log"
+    up = start_up(data_dir, free_port(), log, CELEBCLF_MODEL_DIR=str(model))
+    try:
+        assert up.wait(240) == 1
+    finally:
+        if up.poll() is None:
+            up.kill()
+    output = log.read_text()
+    assert f"worker exited {GIVE_UP_AFTER} times in a row" in output, output[-3000:]
+    assert [e["attempt"] for e in restarts(log) if e["component"] == "worker"] == list(
+        range(1, GIVE_UP_AFTER)
+    )
     assert "celebclf is up" not in output
