@@ -4,9 +4,8 @@ backoff, until ``stop()`` (Ctrl-C or SIGTERM) ends them all.
 An exit before the child has run ``HEALTHY_AFTER_S`` is a quick exit. The delay before the
 restart doubles from ``BACKOFF_FIRST_S`` with each quick exit in a row (1, 2, 4 s); an exit
 after a healthy run is restarted after ``BACKOFF_FIRST_S`` again. ``GIVE_UP_AFTER`` quick exits
-in a row mean the child cannot start (its port is taken, its configuration is wrong):
-``tend()`` raises ``GaveUp`` instead of trying for ever. That is after 7 s of backoff and four
-tries, about a minute for an API whose port is taken (gunicorn tries to bind for 5 s each time).
+in a row mean the child cannot start (its configuration is wrong, its model refused):
+``tend()`` raises ``GaveUp`` instead of trying for ever, after 7 s of backoff and four tries.
 """
 
 import logging
