@@ -116,7 +116,7 @@ def snapshot(session: Session, claim_: RunClaim, pipeline: str, min_examples: in
         labels += [len(kept)] * len(found)
         kept.append(entry)
     session.get(ModelVersion, claim_.run_id).snapshot_at = utcnow()
-    matrix = np.array(vectors, dtype=np.float64).reshape(len(vectors), -1)
+    matrix = np.array(vectors, dtype=np.float64) if vectors else np.empty((0, 0))
     return Snapshot(kept, excluded, matrix, np.array(labels, dtype=int))
 
 

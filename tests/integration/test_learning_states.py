@@ -15,6 +15,7 @@ from db.migrate import upgrade
 from db.models import Example, ModelVersion, Owner, Person
 from db.session import unit_of_work
 from tasks.serving import ensure_owner, shipped_model
+from tasks.training_run import train_run
 from tests.service.helpers import postgres_database, postgres_reachable
 
 
@@ -123,6 +124,21 @@ def test_runs_asked_for_at_once_coalesce_into_one(settings):
     results = race(4, ask)
     assert len({run_id for run_id, _ in results}) == 1
     assert sum(created for _, created in results) == 1
+
+
+def test_a_run_with_no_examples_at_all_fails_saying_why(settings):
+    """Every person deleted (the shipped ones too): the run ends failed with its reason at
+    once, rather than raising in the task and waiting to be retried and given up on."""
+    owner = seeded(settings)
+    with unit_of_work(settings.database_url) as session:
+        for person in session.scalars(select(Person).where(Person.owner == owner)).all():
+            people.remove(session, person)
+        run, _ = model_versions.request(session, owner, "manual", True)
+    assert train_run(run.id, settings) == "failed"
+    with unit_of_work(settings.database_url) as session:
+        failed = session.get(ModelVersion, run.id)
+        assert (failed.error_code, failed.attempts) == ("too_few_people", 1)
+        assert "0 have enough (left out: none)" in failed.error_message
 
 
 def ready_run(settings: Settings, owner: str, activate: bool = True) -> str:
