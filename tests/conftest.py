@@ -127,3 +127,26 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                 lines = log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
                 report.sections.append((f"{log.name}, last lines", "\n".join(lines)))
     return report
+
+
+# ``pytest -n 2``: two lanes, each whole on one xdist worker. The session's shared services
+# (one per database, the keyed one, the people-and-models one) are used only under tests/e2e
+# and tests/service, so they start once, in that lane; the other lane takes what starts its
+# own processes or none (compose, faults, integration, unit), the compose package on one
+# Docker engine. Each service under test has its own processes, queue and database.
+SHARED_SERVICES_LANE = ("tests/e2e/", "tests/service/")
+
+
+def lane_of(nodeid: str) -> str:
+    return "shared-services" if nodeid.startswith(SHARED_SERVICES_LANE) else "own-processes"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Lanes(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return lane_of(nodeid)
+
+    return Lanes(config, log)
