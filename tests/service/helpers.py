@@ -174,13 +174,28 @@ class Service(ApiClient):
         return self
 
     def wait_ready(self, timeout: float = 60) -> None:
+        """Until /readyz answers 200 and every worker process has said it is ready: the API
+        can be up first, and a test's first job or scrape of a worker's /metrics must not
+        race the worker's start."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{self.base}/readyz", timeout=2).status_code == 200:
+                if (
+                    requests.get(f"{self.base}/readyz", timeout=2).status_code == 200
+                    and self.workers_ready()
+                ):
                     return
             time.sleep(0.3)
         raise RuntimeError(f"service not ready; see logs in {self.log_dir}")
+
+    def workers_ready(self) -> bool:
+        """Whether each worker process started here has logged Celery's "<node> ready."."""
+        for index in range(self.worker_processes):
+            log = self.log_dir / f"worker-{index}.log"
+            lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+            if not any(f'"msg": "test-{index}@' in line and ' ready."' in line for line in lines):
+                return False
+        return True
 
     def stop(self) -> None:
         for process in self.processes.values():
