@@ -67,7 +67,7 @@ def test_three_worker_containers_all_take_work(stack, sports_dir):
     stack.up(workers=3)
     workers = {container[:12] for container in stack.containers("worker")}
     assert len(workers) == 3
-    paths = sorted(p for p in sports_dir.rglob("*") if p.is_file())[1::4][:60]
+    paths = sorted(p for p in sports_dir.rglob("*") if p.is_file())[1::4][:30]
     batch_id = submit_batch(stack, [url_for_photo(PHOTOS, sports_dir, p) for p in paths])
     assert stack.api.wait_batch(batch_id)["counts"]["succeeded"] == len(paths)
     with unit_of_work(stack.database_url) as session:
