@@ -71,16 +71,23 @@ def _abandoned(kind: WorkKind, stale_before: datetime):
     return and_(model.status == kind.running, model.updated_at < stale_before)
 
 
-def _claimed_by_dead_local_processes(session: Session, kind: WorkKind) -> list[str]:
-    """Running items whose claimant was a process on this host that is gone: a worker killed
-    and restarted here (``celebclf up``) beats for the host again, so its silence says nothing."""
+def _held_by_dead_local_processes(session: Session, kind: WorkKind):
+    """Running items still held by a process on this host that is gone, as a condition: a
+    worker killed and restarted here (``celebclf up``) beats for the host again, so its silence
+    says nothing. Each item is matched with the claimant found dead, so an item a live process
+    claimed again since it was read (the next attempt) is left alone. None: there are none."""
     model, host = kind.model, socket.gethostname()
     rows = session.execute(
         select(model.id, model.claimed_by).where(
             model.status == kind.running, model.claimed_by.startswith(f"{host}:")
         )
     )
-    return [item_id for item_id, claimed_by in rows if _is_dead_local_process(claimed_by)]
+    held = [
+        and_(model.id == item_id, model.claimed_by == claimed_by)
+        for item_id, claimed_by in rows
+        if _is_dead_local_process(claimed_by)
+    ]
+    return and_(model.status == kind.running, or_(*held)) if held else None
 
 
 def _drop_payloads(session: Session, kind: WorkKind, ids) -> None:
@@ -199,8 +206,8 @@ def release_abandoned(
     """
     now, model = utcnow(), kind.model
     abandoned = _abandoned(kind, now - timedelta(seconds=stale_after_s))
-    if dead := _claimed_by_dead_local_processes(session, kind):
-        abandoned = or_(abandoned, and_(model.status == kind.running, model.id.in_(dead)))
+    if (dead := _held_by_dead_local_processes(session, kind)) is not None:
+        abandoned = or_(abandoned, dead)
     if silent_after_s is not None:
         silent = claimant_silent(model, now - timedelta(seconds=silent_after_s))
         abandoned = or_(abandoned, and_(model.status == kind.running, silent))

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from db import heartbeats, jobs
+from db import heartbeats, jobs, work
 from db.models import Face, Job, JobStatus, Payload, utcnow
 from db.session import unit_of_work
 
@@ -142,6 +142,32 @@ def test_a_job_whose_local_process_died_is_reclaimed_at_once(db_url):
         taken, _ = claim(db_url, job_id, stale_after=600)
         assert (taken is not None) == claimable, holder
     assert row(db_url, job_id).attempts == 2
+
+
+def test_a_dead_holder_seen_by_the_sweeper_does_not_release_the_next_attempt(db_url):
+    """The sweeper reads the holders, finds one dead; before it writes, the redelivered task
+    claims the job again in a live process. The release must match that dead holder only, so
+    the live attempt keeps its job (it was failed as too_many_attempts under it, in CI)."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    job_id = new_job(db_url)
+    assert claim(db_url, job_id)[0] is not None
+    with unit_of_work(db_url) as session:
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(claimed_by=f"{socket.gethostname()}:{dead.pid}")
+        )
+    with unit_of_work(db_url) as session:  # what the sweeper saw
+        held_by_dead = work._held_by_dead_local_processes(session, jobs.KIND)
+    assert held_by_dead is not None
+    assert claim(db_url, job_id, stale_after=600)[0] is not None  # taken over: attempt 2
+    with unit_of_work(db_url) as session:  # what the sweeper then writes
+        released = session.execute(update(Job).where(held_by_dead).values(status="queued"))
+        assert released.rowcount == 0
+    job = row(db_url, job_id)
+    assert (job.status, job.attempts) == (JobStatus.running, 2)
+    assert job.claimed_by == f"{socket.gethostname()}:{os.getpid()}"
 
 
 def test_a_job_that_keeps_crashing_ends_failed(db_url):
