@@ -86,6 +86,9 @@ def tamper_model(folder: Path) -> None:
         model.write(b"\0")
 
 
+TERMINAL_JOB = ("succeeded", "failed", "canceled")
+
+
 class ApiClient:
     """A client of a running celebclf API at ``base``: reads, and waits for jobs and batches."""
 
@@ -99,8 +102,9 @@ class ApiClient:
     def wait_job(self, job_id: str, timeout: float = 60) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            body = self.get(f"/api/v1/jobs/{job_id}").json()
-            if body["status"] in ("succeeded", "failed", "canceled"):
+            response = self.get(f"/api/v1/jobs/{job_id}")
+            body = response.json()  # a 503 (the database coming back) is asked again
+            if response.status_code == 200 and body["status"] in TERMINAL_JOB:
                 return body
             time.sleep(0.2)
         raise TimeoutError(f"job {job_id} not finished: {body}")
@@ -108,8 +112,9 @@ class ApiClient:
     def wait_batch(self, batch_id: str, timeout: float = 180) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            body = self.get(f"/api/v1/batches/{batch_id}").json()
-            if body["status"] in ("completed", "canceled"):
+            response = self.get(f"/api/v1/batches/{batch_id}")
+            body = response.json()  # a 503 (the database coming back) is asked again
+            if response.status_code == 200 and body["status"] in ("completed", "canceled"):
                 return body
             time.sleep(0.3)
         raise TimeoutError(f"batch {batch_id} not finished: {body}")
