@@ -21,7 +21,6 @@ class Pipeline:
     name: str
     analyze: Callable[[np.ndarray], Analysis]
     dim: int
-    description: str
     open_set: bool = False  # vectors comparable by distance: strangers are told by distance
 
 
@@ -41,18 +40,18 @@ def haar_analyze(
 
 
 PIPELINES: dict[str, Pipeline] = {
+    # Haar face (1.3, 5) with >= 2 Haar eyes; 32x32 BGR + 32x32 db1 wavelet image.
     "seed": Pipeline(
         name="seed",
         analyze=partial(haar_analyze, detector=DetectorConfig(), vectorize=seed_vector),
         dim=SEED_DIM,
-        description="Haar face (1.3, 5) + >=2 Haar eyes; 32x32 BGR + 32x32 db1 wavelet image",
     ),
+    # HOG on colour (<= 480 px, then 960, upsample 1), the CNN where HOG finds none, 5-point
+    # alignment, 128-d ResNet descriptor.
     "dlib": Pipeline(
         name="dlib",
         analyze=partial(dlib_analyze, config=DlibConfig()),
         dim=DESCRIPTOR_DIM,
-        description="dlib HOG face detector (grey, upsample 1; <= 480 px, then 960), CNN "
-        "detector where HOG finds none, 5-point alignment, 128-d ResNet descriptor",
         open_set=True,
     ),
 }
