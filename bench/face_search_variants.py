@@ -7,22 +7,20 @@ photo of both datasets is described (median CPU ms per photo on one core, decode
 beside the seed pipeline's on the same photos), then judged by ``bench.unknown_rule``'s
 cross-validation, five known people and nine known people (figures: mean ± sd over folds).
 
-Usage: python -m bench.face_search_variants   (about 25 minutes on 2 cores)
+Usage: python -m bench.face_search_variants   (about 20 minutes, on one core)
 """
 
 import os
 import statistics
-import time
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
 
-from bench.limit import photo_bytes
 from bench.unknown_rule import describe_all, five_known_runs, nine_known_runs
-from featurize import Pipeline, decode_image, get_pipeline
-from featurize.dlib_faces import DESCRIPTOR_DIM, DlibConfig, dlib_analyze
+from featurize import get_pipeline
+from featurize.dlib_faces import DlibConfig, dlib_analyze
 from featurize.opencv import cv2
-from tests.conftest import SEED, SPORTS
 
 VARIANTS = {
     "<= 480 px, upsample 1 (shipped)": DlibConfig(),
@@ -38,20 +36,6 @@ SHOWN = (
 )
 
 
-def seed_median_ms() -> float:
-    """The seed pipeline's median CPU ms per photo over the same photos (decode excluded)."""
-    seed, spent = get_pipeline("seed").analyze, []
-    for data in photo_bytes(SPORTS) + photo_bytes(SEED):
-        try:
-            image = decode_image(data)
-        except ValueError:
-            continue
-        started = time.thread_time()
-        seed(image)
-        spent.append((time.thread_time() - started) * 1000)
-    return statistics.median(spent)
-
-
 def cell(runs: list[dict], metric: str) -> str:
     values = np.array([run["after"][metric] for run in runs])
     return f"{values.mean():.3f} ± {values.std():.3f}"
@@ -60,17 +44,14 @@ def cell(runs: list[dict], metric: str) -> str:
 def main() -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     cv2.setNumThreads(1)
-    seed_ms = seed_median_ms()
+    seed_cpu_ms: list[float] = []
+    describe_all(get_pipeline("seed"), seed_cpu_ms)  # the same photos, timed the same way
+    seed_ms = statistics.median(seed_cpu_ms)
     print(f"seed pipeline: {seed_ms:.1f} ms median per photo\n")
     print("| first HOG pass | median ms | ratio to seed | setup | " + " | ".join(SHOWN) + " |")
     print("|---|---:|---:|---|" + "---|" * len(SHOWN))
     for name, config in VARIANTS.items():
-        pipeline = Pipeline(
-            name="dlib",
-            analyze=partial(dlib_analyze, config=config),
-            dim=DESCRIPTOR_DIM,
-            open_set=True,
-        )
+        pipeline = replace(get_pipeline("dlib"), analyze=partial(dlib_analyze, config=config))
         cpu_ms: list[float] = []
         photos = describe_all(pipeline, cpu_ms)
         median = statistics.median(cpu_ms)

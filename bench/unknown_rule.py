@@ -73,7 +73,7 @@ def describe_all(pipeline: Pipeline = PIPELINE, cpu_ms: list[float] | None = Non
                 faces = pipeline.analyze(image).faces
                 if cpu_ms is not None:
                     cpu_ms.append((time.thread_time() - started) * 1000)
-            vectors = np.array([f.vector for f in faces]).reshape(len(faces), 128)
+            vectors = np.array([f.vector for f in faces]).reshape(len(faces), pipeline.dim)
             clear = all(f.clear for f in faces)
             photos.append(Photo(photo.person, source, digest, vectors, clear))
     return photos
