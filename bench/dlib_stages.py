@@ -1,10 +1,11 @@
 """What each dlib stage costs with the dlib build this process loads, on real photos.
 
-Stages as the dlib pipeline runs them: HOG detection on a colour copy <= 480 px (upsample 1), the
-5-point landmarks and the 128-d descriptor of each face found, and the CNN (mmod) detector on
-a copy <= 512 px (upsample 0). Prints one JSON object: the backend, then per stage the median
-milliseconds per call. ``bench.dlib_builds`` runs this in a subprocess per build, alternating,
-with PYTHONPATH putting that build's dlib first.
+Stages as the dlib pipeline ran them until 2026-12-03 (kept so builds compare as before): HOG
+detection on a colour copy <= 480 px (upsample 1), the 5-point landmarks and the 128-d
+descriptor of each face found, and the CNN (mmod) detector on a copy <= 512 px (upsample 0).
+Prints one JSON object: the backend, then per stage the median milliseconds per call.
+``bench.dlib_builds`` runs this in a subprocess per build, alternating, with PYTHONPATH putting
+that build's dlib first.
 
 By default the process pins itself to core 0 and times each call by this thread's CPU time, so
 other work on the machine does not count. ``--wall`` times by the clock on both cores instead:

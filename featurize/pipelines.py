@@ -46,8 +46,8 @@ PIPELINES: dict[str, Pipeline] = {
         analyze=partial(haar_analyze, detector=DetectorConfig(), vectorize=seed_vector),
         dim=SEED_DIM,
     ),
-    # HOG on colour (<= 480 px, then 960, upsample 1), the CNN where HOG finds none, 5-point
-    # alignment, 128-d ResNet descriptor.
+    # HOG on colour (<= 480 px enlarged 25/18, then <= 960 px enlarged 2), the CNN where HOG
+    # finds none, 5-point alignment, 128-d ResNet descriptor.
     "dlib": Pipeline(
         name="dlib",
         analyze=partial(dlib_analyze, config=DlibConfig()),

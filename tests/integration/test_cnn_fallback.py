@@ -28,8 +28,8 @@ def image(sports_dir):
 def test_hog_finds_no_face_and_the_cnn_fallback_does(image):
     config = DlibConfig()
     rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    assert hog_boxes(rgb, config.max_detect_side, config.upsample) == []
-    assert hog_boxes(rgb, config.fallback_side, config.upsample) == []
+    assert hog_boxes(rgb, config.max_detect_side, config.enlarge) == []
+    assert hog_boxes(rgb, config.fallback_side, config.fallback_enlarge) == []
     assert dlib_analyze(image, replace(config, cnn_side=None)).faces == []
     faces = dlib_analyze(image, config).faces
     assert len(faces) == 1
