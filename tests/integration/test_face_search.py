@@ -1,0 +1,61 @@
+"""Where dlib's HOG passes look: the first pass skips the two costliest levels of an
+upsample-by-2 pyramid, and a face too small for it is found by the second pass.
+
+Photos: one-face sports photos whose face both the shipped first pass and the full pyramid
+find. A small face is made by shrinking such a photo onto a 1440 x 1080 grey canvas, so its
+face measures 30 px in the first pass's 480 px copy: below the smallest face that pass
+searches (80 px window / 25/18 = 58 px), above the second pass's (40 px of a 960 px copy).
+"""
+
+import numpy as np
+import pytest
+
+from featurize import decode_image
+from featurize.dlib_faces import DlibConfig, find_faces, hog_boxes
+from featurize.opencv import cv2
+from featurize.results import Box
+
+PHOTOS = (
+    ("lionel_messi", "12b9348d1317.jpg"),
+    ("lionel_messi", "169a1c0faab7.jpg"),
+    ("lionel_messi", "457d19df3393.jpg"),
+)
+SHIPPED = DlibConfig()
+
+
+@pytest.fixture(scope="module", params=PHOTOS, ids=lambda photo: photo[1])
+def rgb(request, sports_dir):
+    path = sports_dir.joinpath(*request.param)
+    if not path.is_file():
+        pytest.skip(f"real photo not available: {path} is absent")
+    return cv2.cvtColor(decode_image(path.read_bytes()), cv2.COLOR_BGR2RGB)
+
+
+def overlap(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    w = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
+    h = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
+    inter = max(w, 0) * max(h, 0)
+    return inter / (a.w * a.h + b.w * b.h - inter)
+
+
+def test_the_first_pass_boxes_a_face_where_the_full_pyramid_does(rgb):
+    (shipped,) = hog_boxes(rgb, SHIPPED.max_detect_side, SHIPPED.enlarge)
+    (full,) = hog_boxes(rgb, SHIPPED.max_detect_side, 2.0)
+    assert overlap(shipped, full) > 0.9, (shipped, full)
+
+
+def test_a_face_too_small_for_the_first_pass_is_found_by_the_second(rgb):
+    (face,) = hog_boxes(rgb, SHIPPED.max_detect_side, SHIPPED.enlarge)
+    canvas = np.full((1080, 1440, 3), 128, np.uint8)
+    scale = 90 / face.w  # the face 90 px of 1440: 30 px of the 480 px copy
+    small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    h, w = min(small.shape[0], 980), min(small.shape[1], 1340)
+    canvas[100 : 100 + h, 100 : 100 + w] = small[:h, :w]
+
+    assert hog_boxes(canvas, SHIPPED.max_detect_side, SHIPPED.enlarge) == []
+    boxes, clear = find_faces(canvas, SHIPPED)
+    assert clear, "found by HOG's second pass, not only by the CNN"
+    (found,) = boxes
+    expected = Box(100 + round(face.x * scale), 100 + round(face.y * scale), 90, 90)
+    assert overlap(found, expected) > 0.5, (found, expected)
