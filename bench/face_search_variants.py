@@ -24,7 +24,7 @@ from featurize.opencv import cv2
 
 VARIANTS = {
     "<= 480 px, x25/18: faces from 58 px (shipped)": DlibConfig(),
-    "<= 480 px, x2: faces from 40 px (shipped until 2026-12-03)": DlibConfig(enlarge=2.0),
+    "<= 480 px, x2: faces from 40 px (levels searched to 2026-12-03)": DlibConfig(enlarge=2.0),
     "<= 480 px, x5/3: faces from 48 px": DlibConfig(enlarge=5 / 3),
     "<= 480 px, x125/108: faces from 69 px": DlibConfig(enlarge=125 / 108),
 }

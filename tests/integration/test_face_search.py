@@ -31,18 +31,10 @@ def rgb(request, sports_dir):
     return cv2.cvtColor(decode_image(path.read_bytes()), cv2.COLOR_BGR2RGB)
 
 
-def overlap(a: Box, b: Box) -> float:
-    """Intersection over union of two boxes."""
-    w = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
-    h = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
-    inter = max(w, 0) * max(h, 0)
-    return inter / (a.w * a.h + b.w * b.h - inter)
-
-
 def test_the_first_pass_boxes_a_face_where_the_full_pyramid_does(rgb):
     (shipped,) = hog_boxes(rgb, SHIPPED.max_detect_side, SHIPPED.enlarge)
     (full,) = hog_boxes(rgb, SHIPPED.max_detect_side, 2.0)
-    assert overlap(shipped, full) > 0.9, (shipped, full)
+    assert shipped.iou(full) > 0.9, (shipped, full)
 
 
 def test_a_face_too_small_for_the_first_pass_is_found_by_the_second(rgb):
@@ -58,4 +50,4 @@ def test_a_face_too_small_for_the_first_pass_is_found_by_the_second(rgb):
     assert clear, "found by HOG's second pass, not only by the CNN"
     (found,) = boxes
     expected = Box(100 + round(face.x * scale), 100 + round(face.y * scale), 90, 90)
-    assert overlap(found, expected) > 0.5, (found, expected)
+    assert found.iou(expected) > 0.5, (found, expected)

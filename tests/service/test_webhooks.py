@@ -83,13 +83,16 @@ def wait_until(found, timeout: float = 60):
     raise AssertionError(f"not within {timeout} s")
 
 
+OPEN_STATUSES = (DeliveryStatus.pending, DeliveryStatus.sending)
+
+
 def settled_deliveries(client: Client, path: str) -> list[dict]:
     """The deliveries listed at ``path`` once none is still pending or sending: a receiver
     has answered before the worker records the answer, so reading at once can race it."""
 
     def listed():
         items = client.get(path).json()["items"]
-        return items if all(d["status"] not in ("pending", "sending") for d in items) else None
+        return items if all(d["status"] not in OPEN_STATUSES for d in items) else None
 
     return wait_until(listed, timeout=30)
 
@@ -153,12 +156,11 @@ def settled_counts(client: Client) -> dict[str, float]:
     """The counters once every delivery so far has ended and each of its attempts is counted:
     a change after this is the next test's alone (a batch's last progress event, say, can
     still be on its way when the batch's test has ended)."""
-    open_statuses = (DeliveryStatus.pending, DeliveryStatus.sending)
 
     def settled():
         with unit_of_work(client.service.env["DATABASE_URL"]) as session:
             still_open = session.scalar(
-                select(func.count()).where(WebhookDelivery.status.in_(open_statuses))
+                select(func.count()).where(WebhookDelivery.status.in_(OPEN_STATUSES))
             )
             attempts = session.scalar(select(func.coalesce(func.sum(WebhookDelivery.attempts), 0)))
         counts = delivery_counts(client)
