@@ -107,7 +107,7 @@ class ApiClient:
             if response.status_code == 200 and body["status"] in TERMINAL_JOB:
                 return body
             time.sleep(0.2)
-        raise TimeoutError(f"job {job_id} not finished: {body}")
+        raise TimeoutError(f"job {job_id} not finished: {body}{self.diagnosis()}")
 
     def wait_batch(self, batch_id: str, timeout: float = 180) -> dict:
         deadline = time.monotonic() + timeout
@@ -117,7 +117,11 @@ class ApiClient:
             if response.status_code == 200 and body["status"] in ("completed", "canceled"):
                 return body
             time.sleep(0.3)
-        raise TimeoutError(f"batch {batch_id} not finished: {body}")
+        raise TimeoutError(f"batch {batch_id} not finished: {body}{self.diagnosis()}")
+
+    def diagnosis(self) -> str:
+        """What a wait that timed out should add to its message; nothing for a bare client."""
+        return ""
 
 
 class Service(ApiClient):
@@ -201,6 +205,18 @@ class Service(ApiClient):
             if not any(f'"msg": "test-{index}@' in line and ' ready."' in line for line in lines):
                 return False
         return True
+
+    def diagnosis(self) -> str:
+        """Which processes have exited, with their exit codes and their logs' last lines: a
+        batch that never finishes in CI is most often a worker that is gone."""
+        lines = []
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                log = self.log_dir / f"{name}.log"
+                tail = log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
+                lines += [f"{name} exited with {process.returncode}; its log ends:", *tail]
+        running = ", ".join(n for n, p in self.processes.items() if p.poll() is None)
+        return "\n".join(["", f"running: {running or 'none'}", *lines])
 
     def stop(self) -> None:
         for process in self.processes.values():
