@@ -7,6 +7,8 @@ Settings for "nothing accepted is lost" (see docs: RELIABILITY): late acks so a 
 worker dies is delivered again; a pool child killed mid-task (OOM) is rejected, not acked;
 one prefetched task per process; the hard time limit well under the visibility timeout so a
 slow task is never redelivered while it still runs. Results live in SQL, not in Celery.
+The broker is kombu's Redis transport with a guard that keeps a broker outage from killing
+the worker (tasks.broker_transport).
 """
 
 import socket
@@ -40,6 +42,7 @@ def create_celery(settings: Settings) -> Celery:
         worker_max_memory_per_child=800_000,  # KiB: a leaking child is replaced between tasks
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
+        broker_transport="tasks.broker_transport:Transport",  # kombu's Redis, one guard added
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=3,
         broker_transport_options={
