@@ -126,12 +126,15 @@ def test_postgres_restarted_mid_batch(stack, served, kept_photos):
 def test_rolling_upgrade_of_the_workers_mid_batch(stack, engine, images, served, kept_photos):
     """A new image, then `up -d` for the workers while a batch runs: each old worker finishes
     the task it is running within its stop grace period, the new ones take the rest. Nothing is
-    lost, and no job was claimed twice (every attempt count is 1)."""
+    lost, and no job was claimed twice (every attempt count is 1). The first photo is served
+    4 s late (the stack fetches with a 5 s timeout), so the upgrade lands while it is in
+    flight: a photo takes well under a second, and a batch caught at some number of items done
+    may have had none running (CI saw it)."""
     stack.up(workers=2)
     old = {container[:12] for container in stack.containers("worker")}
     build_app_image(engine, images["PYTHON_IMAGE"], f"celebclf.test.upgrade={secrets.token_hex(4)}")
-    batch_id = batch_of(stack.api, served, kept_photos, 120)
-    wait_done(stack.api, batch_id, 10)
+    batch_id = batch_of(stack.api, served, kept_photos, 120, first_delay_s=4)
+    running_item_holder(stack.database_url, batch_id, seq=0)
     in_flight = running_jobs(stack.database_url, batch_id)
     stack.up("--no-deps", "worker")
     new = {container[:12] for container in stack.containers("worker")}
