@@ -4,7 +4,7 @@ A user enrols their people's photos over the API; this says how many to ask for.
 known people of ``bench.unknown_rule`` are judged as there (five folds by content hash, each
 fold's photos against a model trained as ``celebclf train`` trains on the other folds, the four
 seed strangers), but each fold's model learns from at most N one-face photos per person, drawn
-at random (three draws per fold). "all" is the full training folds (about 31 a person). The
+at random (three draws per fold). "all" is the full training folds (about 33 a person). The
 slope of the last steps says what more photos per person would still buy.
 
 Usage: python -m bench.examples_per_person   (about 4 minutes on one core)
@@ -14,6 +14,7 @@ import random
 
 import numpy as np
 
+from bench.face_search_variants import cell
 from bench.unknown_rule import FOLDS, STRANGERS, Photo, Rules, describe_all, folds_of, judge
 from featurize.opencv import cv2
 
@@ -51,11 +52,8 @@ def main() -> None:
                 chosen = at_most(train, size, seed=1000 * k + draw)
                 rules = Rules(chosen)
                 used.append(sum(p.learnable for p in chosen) / len(rules.names))
-                runs.append(judge(rules, test, strangers)["after"])
-        cells = []
-        for metric in METRICS:
-            values = np.array([run[metric] for run in runs])
-            cells.append(f"{values.mean():>24.3f} ± {values.std():.3f}")
+                runs.append(judge(rules, test, strangers))
+        cells = [cell(runs, metric) for metric in METRICS]
         label = "all" if size is None else str(size)
         print(f"{label:<20}{np.mean(used):>10.1f}" + "".join(f"{c:>32}" for c in cells), flush=True)
 

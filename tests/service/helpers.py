@@ -208,7 +208,7 @@ class Service(ApiClient):
 
     def diagnosis(self) -> str:
         """Which processes have exited, with their exit codes and their logs' last lines: a
-        batch that never finishes in CI is most often a worker that is gone."""
+        batch that never finishes may have lost its worker, or have one alive but quiet."""
         lines = []
         for name, process in self.processes.items():
             if process.poll() is not None:

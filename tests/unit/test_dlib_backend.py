@@ -35,15 +35,18 @@ def _threads_in_child(**env: str) -> int:
     return json.loads(out)["openblas"]["threads"]
 
 
-def test_one_blas_thread_by_default():
+def _skip_without_blas() -> None:
     if not backend()["blas"]:
         pytest.skip(f"this dlib has no BLAS ({describe(backend())}): nothing to thread")
+
+
+def test_one_blas_thread_by_default():
+    _skip_without_blas()
     assert _threads_in_child() == 1
 
 
 def test_the_environment_can_ask_for_more_blas_threads():
-    if not backend()["blas"]:
-        pytest.skip(f"this dlib has no BLAS ({describe(backend())}): nothing to thread")
+    _skip_without_blas()
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("OpenBLAS caps its threads at the CPUs this process may use, here 1")
     assert _threads_in_child(OPENBLAS_NUM_THREADS="2") == 2
