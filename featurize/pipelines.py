@@ -14,6 +14,8 @@ from featurize.detect import DetectorConfig, detect_faces
 from featurize.dlib_faces import DESCRIPTOR_DIM, DlibConfig, dlib_analyze
 from featurize.features import SEED_DIM, seed_vector
 from featurize.results import Analysis, FaceFeatures
+from featurize.yunet_sface import DESCRIPTOR_DIM as SFACE_DIM
+from featurize.yunet_sface import YunetConfig, sface_analyze
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,10 @@ class Pipeline:
     analyze: Callable[[np.ndarray], Analysis]
     dim: int
     open_set: bool = False  # vectors comparable by distance: strangers are told by distance
+    # Open-set only: the distance beyond which a face is never named, however few strangers a
+    # small gallery shows (training.gate), and the cap for faces only a fallback detector found.
+    gate_prior: float | None = None
+    unclear_cap: float | None = None
 
 
 def haar_analyze(
@@ -39,6 +45,8 @@ def haar_analyze(
     return Analysis(detections, faces)
 
 
+SFACE_PRIOR = 1.10  # placeholder until measured
+
 PIPELINES: dict[str, Pipeline] = {
     # Haar face (1.3, 5) with >= 2 Haar eyes; 32x32 BGR + 32x32 db1 wavelet image.
     "seed": Pipeline(
@@ -53,6 +61,18 @@ PIPELINES: dict[str, Pipeline] = {
         analyze=partial(dlib_analyze, config=DlibConfig()),
         dim=DESCRIPTOR_DIM,
         open_set=True,
+        gate_prior=0.57,
+        unclear_cap=0.54,
+    ),
+    # YuNet on a <= 640 px copy (score >= 0.5), 5-landmark alignment on the full photo, 128-d
+    # SFace descriptor, L2-normalised; each face measured for clarity (featurize.quality).
+    "sface": Pipeline(
+        name="sface",
+        analyze=partial(sface_analyze, config=YunetConfig()),
+        dim=SFACE_DIM,
+        open_set=True,
+        gate_prior=SFACE_PRIOR,
+        unclear_cap=SFACE_PRIOR,
     ),
 }
 

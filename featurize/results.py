@@ -1,8 +1,12 @@
 """What face finding returns, whichever detector found the faces."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from featurize.quality import FaceQuality
 
 
 @dataclass(frozen=True)
@@ -40,11 +44,14 @@ class FaceFeatures:
     ``clear`` is False for a face only a fallback detector found (dlib's CNN: a face turned
     away, small or blurred). It is good enough to be named, not to learn a person from: such
     descriptors sit close to other people's and would make every stranger look nearer.
+    ``quality`` is what the detector and the crop say of the face, where the pipeline
+    measures it (featurize.quality).
     """
 
     box: Box
     vector: np.ndarray
     clear: bool = True
+    quality: "FaceQuality | None" = None
 
 
 @dataclass(frozen=True)
