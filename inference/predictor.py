@@ -1,12 +1,13 @@
 """Name every usable face in a photo, or say ``unknown`` when the model is not sure."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from featurize import Box, FaceFeatures, ImageError, analyze, decode_image
 from inference.artifacts import ModelBundle
+from inference.naming import Candidate, NamingRule, decide
 
 UNKNOWN = "unknown"
 
@@ -19,6 +20,8 @@ class FacePrediction:
     probabilities: dict[str, float]
     distance: float | None = None  # to that person's nearest example (open-set models)
     person_id: str | None = None  # the stored person named, for models of stored people
+    reason: str | None = None  # why the face is unknown (inference.naming), None when named
+    quality: dict[str, float] | None = None  # featurize.quality, where the pipeline measures it
 
     @property
     def named(self) -> bool:
@@ -30,6 +33,8 @@ class FacePrediction:
             "label": self.label,
             "score": self.score,
             "distance": self.distance,
+            "reason": self.reason,
+            "quality": self.quality,
             "probabilities": self.probabilities,
         }
 
@@ -63,14 +68,10 @@ class PhotoPrediction:
 
 
 class Predictor:
-    """A loaded model plus the rule that answers ``unknown``.
+    """A loaded model plus the rule that says which faces are named (inference.naming).
 
-    A face is ``unknown`` when its best probability is under ``unknown_threshold`` or, for
-    open-set models, it is farther than ``distance_threshold`` from every example of the
-    person it would be named as (so a classifier's mistake becomes ``unknown``, not a wrong
-    name); a face only the fallback detector found must be within the stricter
-    ``unclear_distance_threshold``. All default to the values in the manifest.
-    ``hidden`` class indices are always answered ``unknown``: people deleted since training.
+    Thresholds and the quality gate default to the manifest's; ``hidden`` class indices (people
+    deleted since training) are never named.
     """
 
     def __init__(
@@ -81,15 +82,12 @@ class Predictor:
     ) -> None:
         self.bundle = bundle
         self.hidden = hidden
-        self.threshold = (
-            float(bundle.manifest["unknown_threshold"])
-            if unknown_threshold is None
-            else unknown_threshold
-        )
-        self.distance_threshold = bundle.manifest.get("distance_threshold")
-        self.unclear_threshold = bundle.manifest.get(
-            "unclear_distance_threshold", self.distance_threshold
-        )
+        rule = NamingRule.from_manifest(bundle.manifest)
+        if unknown_threshold is not None:
+            rule = replace(rule, probability_threshold=unknown_threshold)
+        self.rule = rule
+        self.threshold = rule.probability_threshold
+        self.distance_threshold = rule.distance_threshold
         self._columns = [int(c) for c in bundle.estimator.classes_]  # column -> class index
         self._names = bundle.classes
 
@@ -97,22 +95,42 @@ class Predictor:
         """The same model answering ``unknown`` for the ``hidden`` class indices."""
         return Predictor(self.bundle, self.threshold, hidden)
 
-    def predict_image(self, image: np.ndarray) -> list[FacePrediction]:
-        """Faces of a decoded BGR image; one predict_proba call for all of them."""
-        faces = analyze(image, self.bundle.pipeline).faces
-        if not faces:
-            return []
+    def candidates(self, faces: list[FaceFeatures]) -> tuple[np.ndarray, list[Candidate]]:
+        """Probabilities (faces x columns) and each face's best class, as the rule sees it."""
         matrix = np.stack([face.vector for face in faces])
         probabilities = self.bundle.estimator.predict_proba(matrix)
         best = probabilities.argmax(axis=1)
-        distances = [None] * len(faces)
+        distances: list[float | None] = [None] * len(faces)
         if self.distance_threshold is not None:
             per_class = self.bundle.estimator.class_distances(matrix)
             distances = [round(float(per_class[i, col]), 4) for i, col in enumerate(best)]
-        return [
-            self._label(face, row, col, distance)
+        return probabilities, [
+            Candidate(
+                self._columns[col],
+                round(float(row[col]), 6),
+                distance,
+                face.clear,
+                face.quality,
+            )
             for face, row, col, distance in zip(faces, probabilities, best, distances, strict=True)
         ]
+
+    def predict_faces(self, faces: list[FaceFeatures]) -> list[FacePrediction]:
+        """Name described faces of one photo (largest first); one predict_proba call."""
+        if not faces:
+            return []
+        probabilities, candidates = self.candidates(faces)
+        reasons = decide(self.rule, candidates, self.hidden)
+        return [
+            self._prediction(face, row, candidate, reason)
+            for face, row, candidate, reason in zip(
+                faces, probabilities, candidates, reasons, strict=True
+            )
+        ]
+
+    def predict_image(self, image: np.ndarray) -> list[FacePrediction]:
+        """Faces of a decoded BGR image."""
+        return self.predict_faces(analyze(image, self.bundle.pipeline).faces)
 
     def predict_bytes(self, data: bytes) -> PhotoPrediction:
         """Decode and predict; an unreadable image becomes an error, never an exception."""
@@ -122,21 +140,31 @@ class Predictor:
             return PhotoPrediction(error=exc)
         return PhotoPrediction(faces=self.predict_image(image))
 
-    def _label(
-        self, face: FaceFeatures, row: np.ndarray, column: int, distance: float | None
+    def _prediction(
+        self, face: FaceFeatures, row: np.ndarray, candidate: Candidate, reason: str | None
     ) -> FacePrediction:
-        box = face.box
         probabilities = {
             self._names[c]: round(float(row[col]), 6) for col, c in enumerate(self._columns)
         }
-        index, score = self._columns[column], round(float(row[column]), 6)
-        limit = self.distance_threshold if face.clear else self.unclear_threshold
-        known = (
-            score >= self.threshold
-            and index not in self.hidden
-            and (distance is None or distance <= limit)
-        )
-        if not known:
-            return FacePrediction(box, UNKNOWN, score, probabilities, distance)
+        quality = face.quality.as_dict() if face.quality else None
+        if reason is not None:
+            return FacePrediction(
+                face.box,
+                UNKNOWN,
+                candidate.score,
+                probabilities,
+                candidate.distance,
+                reason=reason,
+                quality=quality,
+            )
+        index = candidate.index
         person_id = self.bundle.person_ids[index] if self.bundle.person_ids else None
-        return FacePrediction(box, self._names[index], score, probabilities, distance, person_id)
+        return FacePrediction(
+            face.box,
+            self._names[index],
+            candidate.score,
+            probabilities,
+            candidate.distance,
+            person_id,
+            quality=quality,
+        )

@@ -1,0 +1,97 @@
+"""Which faces of a photo get a name, and why the others are ``unknown``.
+
+One rule for the service, ``celebclf predict``/``evaluate`` and the cross-validation that
+calibrates it, so what is measured is what is shipped. In order:
+
+1. ``unclear``: the face is too small, blurred or turned to be named (the model's quality gate);
+   it is still boxed.
+2. ``person_deleted``: the classifier's pick is a person deleted since the model was trained.
+3. ``not_sure`` (closed-set models): the best probability is under the model's threshold.
+4. ``not_close_enough`` (open-set models): the face is farther from the picked person's own
+   examples than the calibrated distance (the stricter one for a face only a fallback
+   detector found).
+5. ``named_elsewhere_in_photo``: a person is in a photo at most once; when several faces get
+   the same name, the closest keeps it.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from featurize.quality import FaceQuality, QualityGate
+
+UNCLEAR = "unclear"
+PERSON_DELETED = "person_deleted"
+NOT_SURE = "not_sure"
+NOT_CLOSE_ENOUGH = "not_close_enough"
+NAMED_ELSEWHERE = "named_elsewhere_in_photo"
+REASONS = (UNCLEAR, PERSON_DELETED, NOT_SURE, NOT_CLOSE_ENOUGH, NAMED_ELSEWHERE)
+
+
+@dataclass(frozen=True)
+class NamingRule:
+    """The thresholds a model ships with (its manifest) and its quality gate."""
+
+    probability_threshold: float = 0.0
+    distance_threshold: float | None = None
+    unclear_distance_threshold: float | None = None
+    quality: QualityGate = field(default_factory=QualityGate)
+
+    @classmethod
+    def from_manifest(cls, manifest: dict) -> "NamingRule":
+        distance = manifest.get("distance_threshold")
+        return cls(
+            probability_threshold=float(manifest.get("unknown_threshold") or 0.0),
+            distance_threshold=distance,
+            unclear_distance_threshold=manifest.get("unclear_distance_threshold", distance),
+            quality=QualityGate.from_dict(manifest.get("quality_gate")),
+        )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the model says of one face: its best class, that class's probability, the
+    distance to that person's nearest example (open-set models) and how the face looks."""
+
+    index: int
+    score: float
+    distance: float | None = None
+    clear: bool = True
+    quality: FaceQuality | None = None
+
+
+def refusal(rule: NamingRule, face: Candidate, hidden: frozenset[int]) -> str | None:
+    """Why ``face`` may not be named on its own merits, or None if it may."""
+    if not rule.quality.admits(face.quality):
+        return UNCLEAR
+    if face.index in hidden:
+        return PERSON_DELETED
+    if face.score < rule.probability_threshold:
+        return NOT_SURE
+    limit = rule.distance_threshold if face.clear else rule.unclear_distance_threshold
+    if face.distance is not None and limit is not None and face.distance > limit:
+        return NOT_CLOSE_ENOUGH
+    return None
+
+
+def _closeness(face: Candidate) -> tuple[float, float]:
+    """Sort key: nearer first (open-set), then more probable."""
+    return (face.distance if face.distance is not None else 0.0, -face.score)
+
+
+def decide(
+    rule: NamingRule, faces: Sequence[Candidate], hidden: frozenset[int] = frozenset()
+) -> list[str | None]:
+    """Per face, in order: None if it is named as its candidate's class, else the reason."""
+    reasons = [refusal(rule, face, hidden) for face in faces]
+    keeper: dict[int, int] = {}
+    for i, face in enumerate(faces):
+        if reasons[i] is not None:
+            continue
+        other = keeper.get(face.index)
+        if other is None or _closeness(face) < _closeness(faces[other]):
+            if other is not None:
+                reasons[other] = NAMED_ELSEWHERE
+            keeper[face.index] = i
+        else:
+            reasons[i] = NAMED_ELSEWHERE
+    return reasons
