@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from featurize import Pipeline
 from training import gate
 
 KEEP_FRACTION = 0.95
@@ -51,16 +52,19 @@ def probability_threshold(
 
 
 def unknown_rule(
-    open_set: bool,
+    pipeline: Pipeline,
     x: np.ndarray,
     y: np.ndarray,
     probability_cut: float | None,
     strangers: np.ndarray | None = None,
+    bystanders: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Open-set models gate on the distance to the named person's examples (training.gate);
     closed-set ones (the seed's features) on probability, which refuses no stranger."""
-    if open_set:
-        calibration = gate.calibrate(x, y, strangers)
+    if pipeline.open_set:
+        calibration = gate.calibrate(
+            x, y, strangers, bystanders, pipeline.gate_prior, pipeline.unclear_cap
+        )
         return {
             "unknown_threshold": 0.0,
             "distance_threshold": calibration["distance_threshold"],

@@ -54,12 +54,14 @@ def fit(
     choose: str = "svm",
     strangers: np.ndarray | None = None,
     progress: bool = True,
+    bystanders: np.ndarray | None = None,
 ) -> FittedModel:
     """Search, judge by cross-validation, calibrate ``unknown``, refit on everything.
 
     ``y`` holds class indices into ``names``; every class needs at least two examples.
     ``choose`` is "svm" (what the seed deploys) or "best" (by held-out accuracy).
-    ``strangers`` are vectors of people the model must not name, for the calibration.
+    ``strangers`` are vectors of people the model must not name, for the calibration;
+    ``bystanders`` the other faces of the photos the examples came from (training.gate).
     """
     results = search(x, y, seed, progress)
     chosen = (
@@ -74,5 +76,5 @@ def fit(
         **held_out_figures(y, chosen.held_out_predictions, names),
         "method": f"{folds}-fold cross-validation over all {len(y)} examples",
     }
-    rule = unknown_rule(pipeline.open_set, x, y, cut, strangers)
+    rule = unknown_rule(pipeline, x, y, cut, strangers, bystanders)
     return FittedModel(model.fit(x, y), results, chosen, held_out, rule, folds)

@@ -25,7 +25,6 @@ PRIOR = 0.57
 FALSE_ACCEPT = 0.02
 UNCLEAR_CAP = 0.54
 NEAR_COPY = 0.15
-GRID = np.round(np.arange(0.30, 0.8001, 0.01), 2)
 
 
 def _pairwise(vectors: np.ndarray) -> np.ndarray:
@@ -58,12 +57,19 @@ def stranger_distances(
     return np.concatenate(parts)
 
 
+def grid_for(prior: float) -> np.ndarray:
+    """Thresholds tried: 0.01 apart, from about half the prior to about 1.4 times it (for
+    dlib's 0.57: 0.30 to 0.80)."""
+    return np.round(np.arange(round(prior * 0.53, 2), round(prior * 1.4, 2) + 1e-4, 0.01), 2)
+
+
 def threshold(strangers: np.ndarray, prior: float = PRIOR) -> float:
     """The largest grid threshold naming at most FALSE_ACCEPT of ``strangers``, capped at prior."""
+    grid = grid_for(prior)
     if not strangers.size:
         return prior
-    allowed = [t for t in GRID if t <= prior and np.mean(strangers <= t) <= FALSE_ACCEPT]
-    return float(max(allowed)) if allowed else float(GRID[0])
+    allowed = [t for t in grid if t <= prior and np.mean(strangers <= t) <= FALSE_ACCEPT]
+    return float(max(allowed)) if allowed else float(grid[0])
 
 
 def _share(values: np.ndarray, mask: np.ndarray) -> float | None:
@@ -71,34 +77,53 @@ def _share(values: np.ndarray, mask: np.ndarray) -> float | None:
 
 
 def calibrate(
-    vectors: np.ndarray, labels: np.ndarray, strangers: np.ndarray | None = None
+    vectors: np.ndarray,
+    labels: np.ndarray,
+    strangers: np.ndarray | None = None,
+    bystanders: np.ndarray | None = None,
+    prior: float = PRIOR,
+    unclear_cap: float = UNCLEAR_CAP,
 ) -> dict[str, Any]:
     """The distance threshold and everything a person needs to judge it.
 
-    ``margin`` is the gap between the 97th percentile of known distances and the 1st of
-    stranger distances: negative when the two overlap. ``curves`` give, per threshold, the
-    share of known faces kept and of strangers refused (the model report plots them).
+    ``strangers``: faces of people the model does not know (clean one-face photos).
+    ``bystanders``: the other faces of photos the examples came from (partners, crowds, other
+    players the model does not know): outsiders as they really stand beside a known person.
+    Both are negatives; ``curves`` give, per threshold, the share of known faces kept and of
+    each kind of outsider refused (the model report plots them). ``margin`` is the gap between
+    the 97th percentile of known distances and the 1st of outsider distances: negative when
+    the two overlap. ``prior`` and ``unclear_cap`` are the pipeline's (featurize.pipelines).
     """
     known = known_distances(vectors, labels)
     outsiders = stranger_distances(vectors, labels, strangers)
-    chosen = threshold(outsiders)
+    beside = (
+        pairwise_distances(bystanders, vectors).min(axis=1)
+        if bystanders is not None and len(bystanders)
+        else np.array([])
+    )
+    negatives = np.concatenate([outsiders, beside])
+    chosen = threshold(negatives, prior)
+    grid = grid_for(prior)
     margin = (
-        round(float(np.quantile(outsiders, 0.01) - np.quantile(known, 0.97)), 4)
-        if known.size and outsiders.size
+        round(float(np.quantile(negatives, 0.01) - np.quantile(known, 0.97)), 4)
+        if known.size and negatives.size
         else None
     )
     return {
         "distance_threshold": chosen,
-        "unclear_distance_threshold": min(chosen, UNCLEAR_CAP),
-        "prior": PRIOR,
+        "unclear_distance_threshold": min(chosen, unclear_cap),
+        "prior": prior,
         "known_faces": int(known.size),
         "stranger_faces": int(outsiders.size),
+        "bystander_faces": int(beside.size),
         "known_kept": _share(known, known <= chosen),
         "strangers_refused": _share(outsiders, outsiders > chosen),
+        "bystanders_refused": _share(beside, beside > chosen),
         "margin": margin,
         "curves": {
-            "threshold": GRID.tolist(),
-            "known_kept": [_share(known, known <= t) for t in GRID],
-            "strangers_refused": [_share(outsiders, outsiders > t) for t in GRID],
+            "threshold": grid.tolist(),
+            "known_kept": [_share(known, known <= t) for t in grid],
+            "strangers_refused": [_share(outsiders, outsiders > t) for t in grid],
+            "bystanders_refused": [_share(beside, beside > t) for t in grid],
         },
     }

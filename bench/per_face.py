@@ -1,0 +1,299 @@
+"""Face by face, by cross-validation over photos: which pipeline and which naming rule name
+every box right, not only the photo's best face.
+
+Every photo of both datasets is described once per variant (cached under
+``~/.cache/celebclf/bench``). Known people are the five sports people (with the seed's Messi
+crops); strangers the four other seed people. Five folds by content hash, stratified per
+folder; each fold's model is trained as ``celebclf train`` trains (training.fit on the photos
+with exactly one learnable face), its unknown rule calibrated with the bystander faces of its
+training photos as negatives (or without, for the "before" curve), and every face of the
+held-out photos is judged against ``labels/sports-celebrities-faces.csv`` (training.per_face).
+Which faces may be named at all (the quality gate) is chosen by nested cross-validation: for
+each held-out fold, on the other four folds' faces only. Figures are mean ± sd over folds.
+
+Variants: ``dlib`` (the shipped pipeline until 2026-12-04), ``sface`` (YuNet + SFace),
+``dlib+sface`` (dlib's boxes, aligned by YuNet's landmarks, described by SFace) and ``fused``
+(dlib's and SFace's descriptors of the same face, concatenated).
+
+Usage: python -m bench.per_face [--variants dlib sface ...]   (first run ~10 min on 2 cores)
+"""
+
+import argparse
+import hashlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import joblib
+import numpy as np
+
+from featurize import decode_image, get_pipeline
+from featurize.opencv import cv2
+from featurize.quality import QualityGate
+from featurize.results import FaceFeatures
+from featurize.yunet_sface import YunetConfig, describe, yunet_faces
+from inference.artifacts import ModelBundle
+from inference.naming import decide
+from inference.predictor import Predictor
+from tests.conftest import SEED, SPORTS
+from training.dataset import list_photos
+from training.fit import fit
+from training.per_face import (
+    NOT_PEOPLE,
+    FaceTally,
+    identity_of,
+    load_face_labels,
+)
+
+LABELS = Path(__file__).resolve().parents[1] / "labels" / "sports-celebrities-faces.csv"
+CACHE = Path.home() / ".cache" / "celebclf" / "bench"
+STRANGERS = ("alexandra_daddario", "charles_leclerc", "lisa_vicari", "max_verstappen")
+FOLDS = 5
+LEARNABLE = QualityGate(min_side=40, min_score=0.6)  # what may be learned from (sface faces)
+
+
+@dataclass(frozen=True)
+class Photo:
+    folder: str
+    digest: str
+    faces: list[FaceFeatures]
+    cpu_ms: float
+
+
+def _sface_on(image: np.ndarray, box_faces: list[FaceFeatures], fuse: bool) -> list:
+    """dlib's faces described by SFace (aligned by the YuNet face overlapping each most);
+    with ``fuse`` the two descriptors side by side. Faces YuNet does not see are dropped."""
+    found = yunet_faces(image, YunetConfig(score_threshold=0.3))
+    out = []
+    for face in box_faces:
+        match = max(found, key=lambda f: f.box.iou(face.box), default=None)
+        if match is None or match.box.iou(face.box) < 0.3:
+            continue
+        vector, quality = describe(image, match)
+        if fuse:
+            vector = np.concatenate([face.vector, 0.5 * vector])
+        out.append(FaceFeatures(face.box, vector, face.clear, quality))
+    return out
+
+
+def analyse(variant: str, image: np.ndarray) -> list[FaceFeatures]:
+    if variant in ("dlib", "sface"):
+        return get_pipeline(variant).analyze(image).faces
+    dlib_faces = get_pipeline("dlib").analyze(image).faces
+    return _sface_on(image, dlib_faces, fuse=variant == "fused")
+
+
+def describe_all(variant: str) -> list[Photo]:
+    """Every distinct photo of both datasets, described by ``variant`` (cached)."""
+    path = CACHE / f"per_face-{variant}.joblib"
+    if path.exists():
+        return joblib.load(path)
+    photos, seen = [], set()
+    for root in (SPORTS, SEED):
+        for entry in list_photos(root):
+            data = entry.path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            if digest in seen:
+                continue
+            seen.add(digest)
+            try:
+                image = decode_image(data)
+            except ValueError:
+                photos.append(Photo(entry.person, digest, [], 0.0))
+                continue
+            started = time.thread_time()
+            faces = analyse(variant, image)
+            photos.append(Photo(entry.person, digest, faces, (time.thread_time() - started) * 1e3))
+    CACHE.mkdir(parents=True, exist_ok=True)
+    joblib.dump(photos, path)
+    return photos
+
+
+def folds_of(photos: list[Photo]) -> list[int]:
+    """Fold per photo: stratified per folder, decided by content hash."""
+    fold = [0] * len(photos)
+    for folder in {p.folder for p in photos}:
+        ranked = sorted(
+            (i for i, p in enumerate(photos) if p.folder == folder), key=lambda i: photos[i].digest
+        )
+        for rank, i in enumerate(ranked):
+            fold[i] = rank % FOLDS
+    return fold
+
+
+def learnable(photo: Photo) -> FaceFeatures | None:
+    """The photo's one face to learn from, as training.cleaning keeps it, else None."""
+    usable = [f for f in photo.faces if f.clear and LEARNABLE.admits(f.quality)]
+    return usable[0] if len(usable) == 1 else None
+
+
+@dataclass
+class Judged:
+    """One held-out photo: each face's true identity and what the model's rule sees."""
+
+    folder: str
+    identities: list[str]
+    names: list[str]  # class names in the model's index order
+    candidates: list
+
+
+def run_fold(variant, photos, identities, train, test, bystanders_too: bool):
+    examples = [(p, learnable(p)) for p in train]
+    examples = [(p, f) for p, f in examples if f is not None]
+    names = sorted({p.folder for p, _ in examples})
+    x = np.stack([f.vector for _, f in examples])
+    y = np.array([names.index(p.folder) for p, _ in examples])
+    used = {p.digest for p, _ in examples}
+    beside = [
+        face.vector
+        for p in train
+        if p.digest not in used
+        for face, who in zip(p.faces, identities[p.digest], strict=True)
+        if who in NOT_PEOPLE or (who not in names and who != "unsure")
+    ]
+    pipeline = get_pipeline("sface" if variant in ("sface", "dlib+sface") else "dlib")
+    if variant == "fused":
+        pipeline = replace(pipeline, gate_prior=0.85, unclear_cap=0.85, dim=256)
+    fitted = fit(
+        x,
+        y,
+        names,
+        pipeline,
+        progress=False,
+        bystanders=np.stack(beside) if bystanders_too and beside else None,
+    )
+    manifest = {"model_version": "cv", **fitted.manifest_fields()}
+    bundle = ModelBundle(fitted.estimator, {n: i for i, n in enumerate(names)}, manifest, pipeline)
+    predictor = Predictor(bundle)
+    judged = []
+    for p in test:
+        cands = predictor.candidates(p.faces)[1] if p.faces else []
+        judged.append(Judged(p.folder, identities[p.digest], names, cands))
+    return predictor.rule, judged, fitted.rule["calibration"]
+
+
+def tally(rule, judged: list[Judged], known: set[str]) -> dict:
+    faces, strangers_named, strangers, right, found = FaceTally(), 0, 0, 0, 0
+    for photo in judged:
+        reasons = decide(rule, photo.candidates)
+        labels = [
+            photo.names[c.index] if r is None else "unknown"
+            for c, r in zip(photo.candidates, reasons, strict=True)
+        ]
+        if photo.folder in STRANGERS:
+            strangers += len(labels) == 1
+            strangers_named += len(labels) == 1 and labels[0] != "unknown"
+            continue
+        faces.add_photo(photo.identities, labels, known)
+        named = [
+            (c.score, lab)
+            for c, lab in zip(photo.candidates, labels, strict=True)
+            if lab != "unknown"
+        ]
+        found += bool(photo.candidates)
+        right += bool(named) and max(named)[1] == photo.folder
+    return {
+        **faces.figures(),
+        "photo answer right (found)": round(right / max(found, 1), 4),
+        "one-face strangers refused": round(1 - strangers_named / max(strangers, 1), 4),
+    }
+
+
+GATES = [
+    QualityGate(side, score, sharp, turn)
+    for side, score, sharp, turn in itertools.product(
+        (0, 24, 32, 40, 56), (0.0, 0.6, 0.7, 0.8), (0.0, 50.0, 150.0), (float("inf"), 0.6, 0.4)
+    )
+]
+
+
+def chosen_gate(rules, judged_by_fold, known, k) -> QualityGate:
+    """The gate that names the most known faces right on every fold but ``k`` while keeping
+    name precision >= 0.985 and bystanders named <= 4 %; else the most precise."""
+
+    def score(gate):
+        t = FaceTally()
+        for j, (rule, judged) in enumerate(zip(rules, judged_by_fold, strict=True)):
+            if j == k:
+                continue
+            rule = replace(rule, quality=gate)
+            for photo in judged:
+                if photo.folder in STRANGERS:
+                    continue
+                reasons = decide(rule, photo.candidates)
+                t.add_photo(
+                    photo.identities,
+                    [
+                        photo.names[c.index] if r is None else "unknown"
+                        for c, r in zip(photo.candidates, reasons, strict=True)
+                    ],
+                    known,
+                )
+        f = t.figures()
+        feasible = (f["name precision"] or 0) >= 0.985 and (f["bystanders named"] or 0) <= 0.04
+        return (feasible, f["known faces named right"] if feasible else f["name precision"])
+
+    return max(GATES, key=score)
+
+
+def summarise(title: str, runs: list[dict]) -> dict:
+    print(f"\n{title}")
+    out = {}
+    for metric in runs[0]:
+        values = np.array([r[metric] for r in runs if r[metric] is not None], dtype=float)
+        out[metric] = (round(values.mean(), 4), round(values.std(), 4))
+        print(f"  {metric:<32}{values.mean():>9.3f} ± {values.std():.3f}")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--variants", nargs="+", default=["dlib", "sface", "dlib+sface", "fused"])
+    parser.add_argument("--labels", type=Path, default=LABELS)
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+    labels = load_face_labels(args.labels)
+    results = {}
+    for variant in args.variants:
+        photos = describe_all(variant)
+        identities = {
+            p.digest: [identity_of(f.box, labels.get(p.digest), p.folder) for f in p.faces]
+            for p in photos
+        }
+        fold = folds_of(photos)
+        known_photos = [i for i, p in enumerate(photos) if p.folder not in STRANGERS]
+        strangers = [p for p in photos if p.folder in STRANGERS]
+        known = {photos[i].folder for i in known_photos}
+        cost = np.median([p.cpu_ms for p in photos if p.faces or p.cpu_ms])
+        print(f"\n=== {variant}: {len(photos)} photos, median {cost:.1f} ms per photo")
+        for with_bystanders in (False, True):
+            rules, judged_by_fold, thresholds = [], [], []
+            for k in range(FOLDS):
+                train = [photos[i] for i in known_photos if fold[i] != k]
+                test = [photos[i] for i in known_photos if fold[i] == k] + strangers
+                rule, judged, calibration = run_fold(
+                    variant, photos, identities, train, test, with_bystanders
+                )
+                rules.append(rule)
+                judged_by_fold.append(judged)
+                thresholds.append(calibration["distance_threshold"])
+            tag = "bystanders as negatives" if with_bystanders else "clean strangers only"
+            plain = [tally(r, j, known) for r, j in zip(rules, judged_by_fold, strict=True)]
+            results[f"{variant} / {tag} / no gate"] = summarise(
+                f"{variant}, {tag}, every face may be named (thresholds {thresholds}):", plain
+            )
+            gated = []
+            for k in range(FOLDS):
+                gate = chosen_gate(rules, judged_by_fold, known, k)
+                gated.append(tally(replace(rules[k], quality=gate), judged_by_fold[k], known))
+                print(f"    fold {k}: gate {gate.as_dict()}")
+            results[f"{variant} / {tag} / nested gate"] = summarise(
+                f"{variant}, {tag}, quality gate chosen on the other folds:", gated
+            )
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

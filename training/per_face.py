@@ -1,0 +1,108 @@
+"""Face-by-face figures: is every box named right, not only the photo's best face.
+
+A photo scored by its best named face hides a bystander named as the person beside them. Here
+every face a pipeline found is matched to a face labelled by eye (``labels/*.csv``: photo
+SHA-256, box, identity) and counted:
+
+- known faces named right: faces of a person the model knows, given that name;
+- bystanders named: faces of anyone else (``stranger``, ``not_a_face``, a person the model does
+  not know) given any name;
+- wrong names per 100 photos: names on a face that is not that person, whatever the detector
+  found (a detection matching no labelled face counts as not that person);
+- name precision: right names / all names given.
+
+Faces labelled ``unsure`` are left out of every figure. A photo without labels is a one-face
+photo of its folder's person: its faces are that person's.
+"""
+
+import csv
+from collections import defaultdict
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from featurize.results import Box
+
+MATCH_IOU = 0.3
+STRANGER, UNSURE, NOT_A_FACE, UNLABELLED = "stranger", "unsure", "not_a_face", "unlabelled"
+NOT_PEOPLE = (STRANGER, NOT_A_FACE, UNLABELLED)
+
+
+@dataclass(frozen=True)
+class LabelledFace:
+    box: Box
+    identity: str
+
+
+def load_face_labels(path: Path) -> dict[str, list[LabelledFace]]:
+    """Labelled faces per photo SHA-256."""
+    by_photo: dict[str, list[LabelledFace]] = defaultdict(list)
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            box = Box(int(row["x"]), int(row["y"]), int(row["w"]), int(row["h"]))
+            by_photo[row["sha256"]].append(LabelledFace(box, row["identity"]))
+    return dict(by_photo)
+
+
+def identity_of(box: Box, labelled: list[LabelledFace] | None, folder_person: str) -> str:
+    """Who a found face is: the best-overlapping labelled face's identity, ``unlabelled`` if
+    none overlaps enough; the folder's person in a photo nobody labelled."""
+    if labelled is None:
+        return folder_person
+    best = max(labelled, key=lambda face: face.box.iou(box), default=None)
+    if best is None or best.box.iou(box) < MATCH_IOU:
+        return UNLABELLED
+    return best.identity
+
+
+@dataclass
+class FaceTally:
+    """Counts over the faces of some photos, for a model that knows ``known`` people."""
+
+    photos: int = 0
+    known_faces: int = 0
+    known_right: int = 0
+    known_unknown: int = 0
+    bystanders: int = 0
+    bystanders_named: int = 0
+    names: int = 0
+    right_names: int = 0
+    wrong_names: int = 0
+
+    def add_photo(self, identities: list[str], labels: list[str], known: set[str]) -> None:
+        """One photo: each found face's true identity and the label the service gave it."""
+        self.photos += 1
+        for identity, label in zip(identities, labels, strict=True):
+            if identity == UNSURE:
+                continue
+            named = label != "unknown"
+            if identity in known:
+                self.known_faces += 1
+                self.known_right += label == identity
+                self.known_unknown += not named
+            else:
+                self.bystanders += 1
+                self.bystanders_named += named
+            if named:
+                self.names += 1
+                self.right_names += label == identity
+                self.wrong_names += label != identity
+
+    def __iadd__(self, other: "FaceTally") -> "FaceTally":
+        for field in fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+        return self
+
+    def figures(self) -> dict[str, float | int | None]:
+        def share(part: int, whole: int) -> float | None:
+            return round(part / whole, 4) if whole else None
+
+        return {
+            "photos": self.photos,
+            "known faces": self.known_faces,
+            "known faces named right": share(self.known_right, self.known_faces),
+            "known faces unknown": share(self.known_unknown, self.known_faces),
+            "bystander faces": self.bystanders,
+            "bystanders named": share(self.bystanders_named, self.bystanders),
+            "wrong names per 100 photos": share(100 * self.wrong_names, self.photos),
+            "name precision": share(self.right_names, self.names),
+        }
