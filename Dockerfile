@@ -61,6 +61,7 @@ print('\n'.join(p['dependencies'] + p['optional-dependencies']['monitoring']))" 
     && python -c "import dlib; assert dlib.DLIB_USE_BLAS, 'dlib was built without BLAS'"
 COPY README.md ./
 COPY api ./api
+COPY bodies ./bodies
 COPY cli ./cli
 COPY config ./config
 COPY db ./db

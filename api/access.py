@@ -1,43 +1,21 @@
-"""Who is asking: API keys (stored as SHA-256 digests) sent in the ``X-API-Key`` header.
+"""Who is asking: the API key sent in the ``X-API-Key`` header (config.api_keys matches it).
 
 With keys configured every ``/api/`` request (and ``/metrics``) needs a valid key, and its
 owner name stamps and filters every row, so another owner's ids answer 404. With none
 configured the API runs open under one owner, ``public``, and says so at start.
 """
 
-import hashlib
-import hmac
 import logging
-import secrets
 
 from flask import Flask, g, request
 
 from api.errors import ApiError
-from config import ApiKey, Settings
+from config import Settings
+from config.api_keys import HEADER, owner_of
 
-HEADER = "X-API-Key"
 PUBLIC_OWNER = "public"
 PROTECTED_PREFIXES = ("/api/", "/classify_image", "/metrics")
 log = logging.getLogger("celebclf.api")
-
-
-def digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def new_key() -> str:
-    """A random key: 256 bits, so a plain SHA-256 digest is safe to store."""
-    return "ck_" + secrets.token_urlsafe(32)
-
-
-def owner_of(presented: str, keys: tuple[ApiKey, ...]) -> str | None:
-    """The owner of a presented key, comparing against every digest in constant time."""
-    presented_digest = digest(presented)
-    owner = None
-    for key in keys:
-        if hmac.compare_digest(presented_digest, key.sha256):
-            owner = key.owner
-    return owner
 
 
 def _authenticate(settings: Settings) -> None:

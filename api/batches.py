@@ -20,17 +20,17 @@ from api.listing import newest_first
 from api.schemas import (
     BatchCreateSchema,
     BatchListSchema,
-    BatchSchema,
     BatchUploadSchema,
     ErrorSchema,
     ItemsQuerySchema,
     JobPageSchema,
     ListQuerySchema,
 )
-from api.serializers import batch_bodies, job_bodies
 from api.submit import submit_batch
 from api.uploads import listed_urls, uploaded_files
 from api.webhooks import Subscription, read_subscription
+from bodies.schemas import BatchSchema
+from bodies.serializers import batch_bodies, job_bodies
 from db.items import Item
 from db.models import Batch, Job, JobStatus, Payload, utcnow
 from db.retention import live_batches

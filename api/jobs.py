@@ -19,13 +19,13 @@ from api.schemas import (
     JobCreatedSchema,
     JobCreateSchema,
     JobPageSchema,
-    JobSchema,
     ListQuerySchema,
     UploadSchema,
 )
-from api.serializers import job_bodies
 from api.submit import submit_job
 from api.webhooks import Subscription, read_subscription
+from bodies.schemas import JobSchema
+from bodies.serializers import job_bodies
 from db.models import Job
 from db.retention import live_jobs
 from db.session import unit_of_work

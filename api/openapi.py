@@ -4,8 +4,9 @@ from apispec import BasePlugin
 from flask import Flask
 from flask_smorest import Api
 
-from api.access import HEADER, PROTECTED_PREFIXES
+from api.access import PROTECTED_PREFIXES
 from api.schemas import ErrorSchema
+from config.api_keys import HEADER
 
 SHARED_ANSWERS = {
     "401": "no API key, or a wrong one (only when keys are configured)",

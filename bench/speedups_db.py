@@ -28,9 +28,9 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 from sqlalchemy import insert, select, text, update  # noqa: E402
 
 from api.intake import Item  # noqa: E402
-from api.serializers import batch_counts, faces_by_job, serialize_job  # noqa: E402
 from api.submit import submit_batch, submit_job  # noqa: E402
 from bench.before_after import Row, print_table  # noqa: E402
+from bodies.serializers import batch_counts, faces_by_job, serialize_job  # noqa: E402
 from config import get_settings  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.models import Face, Job, JobStatus  # noqa: E402

@@ -5,7 +5,7 @@ The key itself is printed once and stored nowhere; the service keeps only its SH
 
 import argparse
 
-from api.access import digest, new_key
+from config.api_keys import digest, new_key
 from config.settings import OWNER_NAME
 
 

@@ -51,7 +51,8 @@ class ExampleStatus(enum.StrEnum):
 
 
 class RunStatus(enum.StrEnum):
-    """A training run's stored status; ``active`` / ``retired`` are derived (api.serializers)."""
+    """A training run's stored status; ``active`` / ``retired`` are derived
+    (api.learning.serializers)."""
 
     queued = "queued"
     training = "training"

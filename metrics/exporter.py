@@ -12,8 +12,8 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from prometheus_client.exposition import ThreadingWSGIServer
 
-from api.access import HEADER, owner_of
 from config import Settings
+from config.api_keys import HEADER, owner_of
 from metrics.exposition import render
 
 log = logging.getLogger("celebclf.metrics")

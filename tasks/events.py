@@ -10,8 +10,8 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from api.schemas import BatchSchema, JobSchema
-from api.serializers import batch_bodies, job_bodies
+from bodies.schemas import BatchSchema, JobSchema
+from bodies.serializers import batch_bodies, job_bodies
 from config import Settings
 from db import deliveries
 from db.models import TERMINAL, Batch, Job, JobStatus, utcnow

@@ -18,7 +18,7 @@ from api.learning.schemas import (
 from api.learning.serializers import serialize_appearance, serialize_person
 from api.listing import newest_first
 from api.schemas import ErrorSchema, ListQuerySchema
-from api.serializers import faces_by_job
+from bodies.serializers import faces_by_job
 from db import people
 from db.models import Face, Job, Person
 from db.retention import live_jobs

@@ -2,7 +2,8 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.schemas import BoxSchema, ErrorDetailSchema, StrictSchema
+from api.schemas import StrictSchema
+from bodies.schemas import BoxSchema, ErrorDetailSchema
 from db.models import ExampleStatus
 
 NAME_HELP = "1-128 characters, no control characters; unique among your people"

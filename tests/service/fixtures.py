@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from api.access import digest
 from cli.embedded_redis import start_redis
+from config.api_keys import digest
 from tests.service.helpers import (
     REDIS_TEST_URL,
     Service,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from api.access import digest
+from config.api_keys import digest
 from tests.service.fixtures import running_service, sqlite_url
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")

@@ -99,7 +99,7 @@ def test_a_person_deleted_while_the_run_trains_is_never_named_again(
 @pytest.fixture(scope="module")
 def auto_training(learning, redis_url, tmp_path_factory):
     """A service that trains on its own 2 s after a change, on a database like learning's."""
-    from api.access import digest
+    from config.api_keys import digest
 
     logs = tmp_path_factory.mktemp("auto")
     kind = learning.env["DATABASE_URL"].split(":", 1)[0].split("+")[0]

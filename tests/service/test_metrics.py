@@ -9,8 +9,8 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from api.access import digest
 from cli.embedded_redis import free_port
+from config.api_keys import digest
 from featurize.opencv import cv2
 from tests.service.fixtures import running_service
 from tests.service.helpers import photo_server

@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
-from api.access import digest
 from cli.embedded_redis import free_port
+from config.api_keys import digest
 from db.models import DeliveryStatus, Job, JobStatus, WebhookDelivery, new_id, utcnow
 from db.session import unit_of_work
 from tests.service.fixtures import running_service

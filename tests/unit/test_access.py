@@ -2,8 +2,8 @@
 
 import pytest
 
-from api.access import digest, new_key, owner_of
 from config import Settings
+from config.api_keys import digest, new_key, owner_of
 
 
 def test_keys_are_parsed_and_matched_by_their_digest():
