@@ -13,7 +13,7 @@ from api.access import current_owner
 from api.context import settings
 from api.docs import accepts_json_or_upload
 from api.errors import ApiError
-from api.idempotency import idempotent
+from api.idempotency import bind_work, idempotent
 from api.jobs import WEBHOOK_PARTS, read_json
 from api.limits import submission_limit
 from api.listing import newest_first
@@ -71,6 +71,10 @@ def _body(session, batch: Batch) -> dict:
     return batch_bodies(session, [batch], settings().retention_s)[0]
 
 
+def _bind_batch(session, batch_id: str) -> None:
+    bind_work(session, url_for("batches.get_batch", batch_id=batch_id))
+
+
 @blp.route("/batches", methods=["POST"])
 @idempotent(blp)
 @accepts_json_or_upload(blp, BatchCreateSchema, BatchUploadSchema, BatchSchema)
@@ -78,7 +82,7 @@ def _body(session, batch: Batch) -> dict:
 def create_batch():
     """Classify many images; items that are unusable from the start are failed at once."""
     items, subscription = _read_items()
-    batch, _ = submit_batch(settings(), current_owner(), items, subscription)
+    batch, _ = submit_batch(settings(), current_owner(), items, subscription, _bind_batch)
     with unit_of_work(settings().database_url) as session:
         body = _body(session, batch)
     return body, 202, {"Location": url_for("batches.get_batch", batch_id=batch.id)}

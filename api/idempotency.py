@@ -5,17 +5,25 @@ The key is taken in the database before the work is written, so of concurrent du
 exactly one runs; the others wait for its answer and replay it. A 2xx answer is kept for
 ``CELEBCLF_IDEMPOTENCY_TTL`` seconds per owner; an error answer is not kept, so a retry runs
 again. The same key with a different body is 422 ``idempotency_mismatch``.
+
+A key in progress for ``CELEBCLF_IDEMPOTENCY_ABANDONED`` seconds is presumed lost with its
+request and may be taken over, but only while its work is unwritten: the transaction that
+writes the work binds it to the key (``bind_work``) under the key's fence, so of a slow first
+request and its takeover only one can commit work. The other rolls back and replays the
+answer, or gets 409 ``idempotency_in_progress``.
 """
 
 import hashlib
 import json
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import wraps
 
-from flask import Response, make_response, request
+from flask import Response, current_app, g, make_response, request
 from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
 
 from api.access import current_owner
 from api.context import settings
@@ -27,7 +35,6 @@ from db.session import unit_of_work
 
 HEADER = "Idempotency-Key"
 WAIT_S = 10.0  # how long a duplicate waits for the first request's answer
-ABANDONED_S = 300  # a key in progress this long lost its request (the API process died)
 KEPT_HEADERS = ("Location", "Content-Type")
 
 
@@ -50,6 +57,29 @@ def _request_hash() -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class Claim:
+    """This request's hold on a key: the row, and the fence its writes must name."""
+
+    owner: str
+    key: str
+    taken_at: datetime
+
+
+class Superseded(Exception):
+    """The key was taken over before this request wrote its work: write nothing."""
+
+
+def bind_work(session: Session, location: str | None) -> None:
+    """Inside the transaction that writes the work: tie it to this request's key, if any.
+    Raises ``Superseded`` (so the transaction rolls back) when the key is no longer ours.
+    ``location`` is where the work can be read again if the answer is lost; every view under
+    ``idempotent`` must call this, or a takeover could do its work twice."""
+    claim: Claim | None = g.get("idempotency_claim")
+    if claim and not idempotency.bind(session, claim.owner, claim.key, claim.taken_at, location):
+        raise Superseded
+
+
 def _checked_key() -> str | None:
     key = request.headers.get(HEADER)
     if key is not None and not (1 <= len(key) <= 255 and key.isascii() and key.isprintable()):
@@ -66,30 +96,51 @@ def _replay(row) -> Response:
     return response
 
 
-def _take_or_replay(owner: str, key: str, request_hash: str) -> Response | None:
-    """None once this request holds the key; else the first request's answer to replay."""
+def _replay_written(location: str | None) -> Response:
+    """The answer of a request that wrote its work but died before keeping its answer: the
+    work as it is now, read from its ``Location`` with this request's credentials."""
+    if location is None:
+        raise ApiError(
+            409,
+            "idempotency_answer_lost",
+            f"the request with this {HEADER} did its work but its answer was lost; "
+            "list what it made instead of retrying",
+        )
+    headers = {k: v for k, v in request.headers if k.lower() != HEADER.lower()}
+    with current_app.test_request_context(location, method="GET", headers=headers):
+        response = current_app.full_dispatch_request()
+    if response.status_code == 200:
+        response.status_code = 202
+        response.headers["Location"] = location
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _take_or_replay(
+    owner: str, key: str, request_hash: str, may_take: bool = True
+) -> Claim | Response:
+    """This request's claim on the key, or the first request's answer to replay."""
     deadline = time.monotonic() + WAIT_S
     ttl = timedelta(seconds=settings().idempotency_ttl_s)
+    abandoned = timedelta(seconds=settings().idempotency_abandoned_s)
     while True:
         with unit_of_work(settings().database_url) as session:
-            if idempotency.take(session, owner, key, request_hash):
-                return None
-            row = idempotency.get(session, owner, key)
-            if row is None:
-                continue  # forgotten meanwhile: take it on the next turn
-            age = utcnow() - row.created_at
-            if age > ttl or (row.status_code is None and age.total_seconds() > ABANDONED_S):
-                if idempotency.take_over(session, row):
-                    return None
-                continue
-            if row.request_hash != request_hash:
-                raise ApiError(
-                    422,
-                    "idempotency_mismatch",
-                    f"this {HEADER} was used for a different request",
-                )
-            if row.status_code is not None:
-                return _replay(row)
+            taken_at = may_take and idempotency.take(session, owner, key, request_hash)
+            row = None if taken_at else idempotency.get(session, owner, key)
+            if row is not None:
+                age = utcnow() - row.created_at
+                if may_take and (age > ttl or (row.status_code is None and age > abandoned)):
+                    taken_at = idempotency.take_over(session, row, expired=age > ttl)
+        if taken_at:
+            return Claim(owner, key, taken_at)
+        if row is not None and row.request_hash != request_hash:
+            raise ApiError(
+                422, "idempotency_mismatch", f"this {HEADER} was used for a different request"
+            )
+        if row is not None and row.status_code is not None:
+            return _replay(row)
+        if row is not None and row.headers is not None and utcnow() - row.created_at > abandoned:
+            return _replay_written(row.headers.get("Location"))
         if time.monotonic() > deadline:
             raise ApiError(
                 409,
@@ -121,16 +172,19 @@ def idempotent(blp: Blueprint) -> Callable:
             key = _checked_key()
             if key is None:
                 return view(*args, **kwargs)
-            owner = current_owner()
-            replay = _take_or_replay(owner, key, _request_hash())
-            if replay is not None:
-                return replay
+            owner, request_hash = current_owner(), _request_hash()
+            claim = _take_or_replay(owner, key, request_hash)
+            if isinstance(claim, Response):
+                return claim
+            g.idempotency_claim = claim
             try:
                 response = make_response(view(*args, **kwargs))
+            except Superseded:  # a takeover wrote the work: answer as its duplicate
+                return _take_or_replay(owner, key, request_hash, may_take=False)
             except BaseException:
-                _settle(owner, key, None)
+                _settle(claim, None)
                 raise
-            _settle(owner, key, response)
+            _settle(claim, response)
             return response
 
         documented = blp.doc(parameters=[HEADER_DOC])(wrapper)
@@ -141,12 +195,13 @@ def idempotent(blp: Blueprint) -> Callable:
     return decorate
 
 
-def _settle(owner: str, key: str, response: Response | None) -> None:
-    """Keep a 2xx answer for the retries; forget the key otherwise, so a retry runs again."""
+def _settle(claim: Claim, response: Response | None) -> None:
+    """Keep a 2xx answer for the retries; forget the key otherwise, so a retry runs again.
+    Either only while the key is still this request's."""
     with unit_of_work(settings().database_url) as session:
         if response is None or not 200 <= response.status_code < 300:
-            idempotency.forget(session, owner, key)
+            idempotency.forget(session, claim.owner, claim.key, claim.taken_at)
             return
         headers = {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
-        body = response.get_data(as_text=True)
-        idempotency.keep(session, owner, key, response.status_code, body, headers)
+        answer = (response.status_code, response.get_data(as_text=True), headers)
+        idempotency.keep(session, claim.owner, claim.key, claim.taken_at, answer)

@@ -9,7 +9,7 @@ from api.access import current_owner
 from api.context import settings
 from api.docs import accepts_json_or_upload
 from api.errors import ApiError
-from api.idempotency import idempotent
+from api.idempotency import bind_work, idempotent
 from api.intake import Item, bytes_item, decode_base64, require_ok, url_item
 from api.limits import submission_limit
 from api.listing import newest_first
@@ -76,6 +76,10 @@ def _read_item() -> tuple[Item, Subscription | None]:
     )
 
 
+def _bind_job(session, job_id: str) -> None:
+    bind_work(session, url_for("jobs.get_job", job_id=job_id))
+
+
 @blp.route("/jobs", methods=["POST"])
 @idempotent(blp)
 @accepts_json_or_upload(blp, JOB_CREATE_DOC, UploadSchema, JobCreatedSchema)
@@ -83,7 +87,7 @@ def _read_item() -> tuple[Item, Subscription | None]:
 def create_job():
     """Classify one image. Answers 202 with the job's id; poll its Location for the result."""
     item, subscription = _read_item()
-    job = submit_job(settings(), current_owner(), require_ok(item), subscription)
+    job = submit_job(settings(), current_owner(), require_ok(item), subscription, _bind_job)
     return (
         {"id": job.id, "status": job.status},
         202,

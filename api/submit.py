@@ -5,9 +5,10 @@ sends every ``queued`` row the broker never received, so nothing accepted is los
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
 from api.intake import Item
 from api.webhooks import Subscription
@@ -18,11 +19,21 @@ from db.session import unit_of_work
 from metrics.events import record_job_finished
 
 log = logging.getLogger("celebclf.api")
+OnWrite = Callable[[Session, str], None]  # (the work's transaction, the new row's id)
+
+
+def _nothing(_session: Session, _row_id: str) -> None:
+    pass
 
 
 def submit_job(
-    settings: Settings, owner: str, item: Item, subscription: Subscription | None = None
+    settings: Settings,
+    owner: str,
+    item: Item,
+    subscription: Subscription | None = None,
+    on_write: OnWrite = _nothing,
 ) -> Job:
+    """Insert the job (``on_write`` runs in the same transaction), then enqueue its id."""
     with unit_of_work(settings.database_url) as session:
         job = Job(
             id=new_id(),
@@ -37,6 +48,7 @@ def submit_job(
         session.flush()
         if item.data is not None:
             session.add(Payload(job_id=job.id, data=item.data))
+        on_write(session, job.id)
     log.info("job accepted", extra={"job_id": job.id, "source": item.source})
     from tasks.dispatch import enqueue_committed
 
@@ -69,8 +81,10 @@ def submit_batch(
     owner: str,
     items: Sequence[Item],
     subscription: Subscription | None = None,
+    on_write: OnWrite = _nothing,
 ) -> tuple[Batch, int]:
-    """Insert the batch and all its jobs in one transaction, then one dispatch message.
+    """Insert the batch and all its jobs in one transaction (``on_write`` runs in it too),
+    then one dispatch message.
 
     Items already known to be bad (invalid URL, not an image) are stored as ``failed`` with
     their reason and not queued. Returns the batch and how many jobs were queued.
@@ -95,6 +109,7 @@ def submit_batch(
         session.execute(insert(Job), rows)
         if payloads:
             session.execute(insert(Payload), payloads)
+        on_write(session, batch.id)
     queued = sum(1 for row in rows if row["status"] == JobStatus.queued)
     for row in rows:
         if row["status"] == JobStatus.failed:

@@ -99,6 +99,7 @@ class Settings:
     webhook_retry_schedule_s: tuple[float, ...]
     webhook_progress_interval_s: float
     idempotency_ttl_s: int
+    idempotency_abandoned_s: float
     metrics_dir: Path
     worker_metrics_port: int
     worker_metrics_host: str
@@ -149,6 +150,7 @@ class Settings:
             webhook_retry_schedule_s=_seconds(get("WEBHOOK_RETRY_SCHEDULE", RETRY_SCHEDULE)),
             webhook_progress_interval_s=float(get("WEBHOOK_PROGRESS_INTERVAL", "10")),
             idempotency_ttl_s=int(get("IDEMPOTENCY_TTL", "86400")),
+            idempotency_abandoned_s=float(get("IDEMPOTENCY_ABANDONED", "300")),
             metrics_dir=Path(get("METRICS_DIR", "") or data_dir / "metrics").resolve(),
             worker_metrics_port=int(get("WORKER_METRICS_PORT", "0")),
             worker_metrics_host=get("WORKER_METRICS_HOST", "127.0.0.1"),

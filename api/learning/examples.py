@@ -7,7 +7,7 @@ from sqlalchemy import select
 from api.context import settings
 from api.docs import accepts_json_or_upload
 from api.errors import ApiError
-from api.idempotency import idempotent
+from api.idempotency import bind_work, idempotent
 from api.intake import bytes_item, decode_base64
 from api.jobs import read_json
 from api.learning.context import own_person
@@ -66,6 +66,7 @@ def add_examples(person_id):
         except examples.TooMany as exc:
             raise ApiError(400, "too_many_examples", str(exc)) from exc
         created, queued = examples.add(session, person, items)
+        bind_work(session, None)  # several new resources: no one Location to read them at
         rows = {e.id: e for e in session.scalars(select(Example).where(Example.id.in_(created)))}
         accepted = [serialize_example(rows[i]) for i in created]  # as accepted: before any worker
     enqueue_committed(settings(), examples.KIND, queued)

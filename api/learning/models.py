@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from api.context import settings
 from api.errors import ApiError
-from api.idempotency import idempotent
+from api.idempotency import bind_work, idempotent
 from api.jobs import read_json
 from api.learning.context import owner
 from api.learning.schemas import ModelCreateSchema, ModelListSchema, ModelSchema
@@ -58,6 +58,7 @@ def train_now():
         name = owner()
         run, created = model_versions.request(session, name, "manual", activate)
         run_id, version = run.id, run.version
+        bind_work(session, url_for("models.get_model", version=version))
     if created:
         enqueue_committed(settings(), model_versions.KIND, [run_id])
     with unit_of_work(settings().database_url) as session:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from api.context import settings
 from api.errors import ApiError
-from api.idempotency import idempotent
+from api.idempotency import bind_work, idempotent
 from api.learning.context import own_person, owner
 from api.learning.schemas import (
     AppearanceListSchema,
@@ -49,8 +49,10 @@ def create_person(body):
             raise _name_taken(body["name"]) from exc
         except people.TooMany as exc:
             raise ApiError(400, "too_many_people", str(exc)) from exc
+        location = url_for("people.get_person", person_id=person.id)
+        bind_work(session, location)
         created = _body(session, person)
-    return created, 201, {"Location": url_for("people.get_person", person_id=person.id)}
+    return created, 201, {"Location": location}
 
 
 @blp.route("/people")

@@ -1,15 +1,19 @@
 """Idempotency-Key through the real service (gunicorn with several processes, both
-databases): retries replay the first answer, concurrent duplicates make one batch."""
+databases): retries replay the first answer, concurrent duplicates make one batch, and a
+slow or dead first request and the retry that takes its key over make one batch too."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
 
 from tests.service.fixtures import running_service
 from tests.service.helpers import url_for_photo
 
 PARALLEL = 8
+ABANDONED_S = 2  # a key in progress this long may be taken over (300 s by default)
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +26,7 @@ def api(own_database_url, redis_url, tmp_path_factory):
         logs,
         api_processes=4,
         CELEBCLF_RATE_LIMIT_ITEMS="1000000/minute",
+        CELEBCLF_IDEMPOTENCY_ABANDONED=str(ABANDONED_S),
     ) as service:
         yield service
 
@@ -102,3 +107,55 @@ def test_concurrent_duplicates_create_exactly_one_batch(api, photos, kept_photos
     assert {a.json()["id"] for a in answers} == created
     assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == PARALLEL - 1
     assert api.wait_batch(created.pop())["counts"]["succeeded"] == 5
+
+
+def test_a_slow_first_request_and_its_takeover_make_one_batch(
+    api, own_database_url, photos, kept_photos
+):
+    """The first request holds its key but waits inside its transaction (a table lock) past
+    the takeover time; a retry takes the key over; then both go on. Before the work was bound
+    to the key in its own transaction, both committed a batch."""
+    if not own_database_url.startswith("postgresql"):
+        pytest.skip("needs a lock that stops inserts but not the key's row: PostgreSQL's")
+    base, root = photos
+    body = {"urls": [url_for_photo(base, root, kept_photos[2][0])]}
+    before = set(batches(api))
+    engine = create_engine(own_database_url)
+    with engine.connect() as lock, ThreadPoolExecutor(2) as pool:
+        lock.execute(text("LOCK TABLE batches IN SHARE MODE"))  # held until the rollback
+        first = pool.submit(post, api, "/api/v1/batches", "slow-1", json=body)
+        time.sleep(ABANDONED_S + 1.5)  # the first holds the key, stuck on its insert
+        second = pool.submit(post, api, "/api/v1/batches", "slow-1", json=body)
+        time.sleep(1.5)  # the second has taken the key over and is stuck on its insert too
+        lock.rollback()
+        answers = [first.result(), second.result()]
+    engine.dispose()
+    assert [a.status_code for a in answers] == [202, 202], [a.text for a in answers]
+    created = set(batches(api)) - before
+    assert len(created) == 1, "a slow request and its takeover both wrote a batch"
+    assert {a.json()["id"] for a in answers} == created
+    assert answers[0].headers.get("Idempotent-Replayed") == "true", "the slow one lost the key"
+
+
+def test_a_request_that_died_after_writing_its_work_is_answered_with_that_work(
+    api, own_database_url, photos, kept_photos
+):
+    """The first request's work is committed but it died before keeping its answer (made so
+    by clearing the kept answer): a retry past the takeover time gets that work, not a new
+    batch."""
+    base, root = photos
+    body = {"urls": [url_for_photo(base, root, kept_photos[3][0])]}
+    first = post(api, "/api/v1/batches", "died-1", json=body)
+    assert first.status_code == 202
+    engine = create_engine(own_database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE idempotency_keys SET status_code = NULL, body = NULL WHERE key = 'died-1'")
+        )
+    engine.dispose()
+    before = set(batches(api))
+    retry = post(api, "/api/v1/batches", "died-1", json=body)
+    assert retry.status_code == 202, retry.text
+    assert retry.json()["id"] == first.json()["id"]
+    assert retry.headers["Location"] == first.headers["Location"]
+    assert set(batches(api)) == before, "no second batch"
