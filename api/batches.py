@@ -25,6 +25,7 @@ from api.schemas import (
     ErrorSchema,
     ItemsQuerySchema,
     JobPageSchema,
+    JobSchema,
     ListQuerySchema,
 )
 from api.serializers import batch_bodies, job_bodies
@@ -165,8 +166,10 @@ def _export(batch_id: str, render) -> Iterator[str]:
 
 
 def _jsonl(items: list[dict]) -> Iterator[str]:
+    """Each item as /items answers it (the same schema: ISO 8601 timestamps)."""
+    schema = JobSchema()
     for item in items:
-        yield json.dumps(item, default=str) + "\n"
+        yield json.dumps(schema.dump(item)) + "\n"
 
 
 CSV_COLUMNS = [
