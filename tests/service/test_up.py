@@ -108,7 +108,8 @@ def test_up_serves_jobs_on_embedded_defaults_and_stops_on_ctrl_c(
             assert (job["error"] or {}).get("code") == error, job
         assert "drop-zone" in requests.get(f"{base}/").text
         redis_exe = Path(os.readlink(f"/proc/{redis_pid(data_dir)}/exe"))
-        assert redis_exe.is_relative_to(Path(sys.prefix)), "the pip-installed Redis is used"
+        venv = Path(sys.prefix).resolve()  # the venv may be a symbolic link (a worktree's)
+        assert redis_exe.is_relative_to(venv), "the pip-installed Redis is used"
         path, person = kept_photos[0]
         job_id = requests.post(
             f"{base}/api/v1/jobs", files={"file": (path.name, path.read_bytes())}
