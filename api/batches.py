@@ -24,6 +24,7 @@ from api.schemas import (
     ErrorSchema,
     ItemsQuerySchema,
     JobPageSchema,
+    JobSchema,
     ListQuerySchema,
 )
 from api.submit import submit_batch
@@ -169,8 +170,10 @@ def _export(batch_id: str, render) -> Iterator[str]:
 
 
 def _jsonl(items: list[dict]) -> Iterator[str]:
+    """Each item as /items answers it (the same schema: ISO 8601 timestamps)."""
+    schema = JobSchema()
     for item in items:
-        yield json.dumps(item, default=str) + "\n"
+        yield json.dumps(schema.dump(item)) + "\n"
 
 
 CSV_COLUMNS = [

@@ -22,5 +22,11 @@ def index(_batch_id=None, _person_id=None):
     return response
 
 
+@blueprint.route("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico whatever the page links: the same icon."""
+    return send_from_directory(WEB / "static", "favicon.svg", mimetype="image/svg+xml")
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)

@@ -21,6 +21,7 @@ from cli.embedded_redis import free_port, start_redis
 from cli.supervisor import Child, GaveUp, Supervisor
 from config import get_settings
 from config.logs import setup_logging
+from config.settings import parse_networks
 from db.migrate import upgrade
 
 READY_TIMEOUT_S = 90
@@ -36,7 +37,22 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=os.cpu_count() or 1,
         help="worker processes (default: number of cores)",
     )
+    parser.add_argument(
+        "--allow-private",
+        metavar="CIDRS",
+        type=_allowed_networks,
+        help="comma-separated private networks URL fetching may reach, e.g. 127.0.0.0/8 for "
+        "photos served on this machine (sets CELEBCLF_FETCH_ALLOW_PRIVATE; default: none)",
+    )
     parser.set_defaults(handler=run)
+
+
+def _allowed_networks(text: str) -> str:
+    """The option's value as CELEBCLF_FETCH_ALLOW_PRIVATE takes it, refused at once if bad."""
+    try:
+        return ",".join(str(network) for network in parse_networks(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _command(args: list[str], env: dict[str, str]) -> Callable[[], subprocess.Popen]:
@@ -107,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
             "CELEBCLF_WORKER_METRICS_PORT", str(args.port + 1)
         ),
     }
+    if args.allow_private:
+        env["CELEBCLF_FETCH_ALLOW_PRIVATE"] = args.allow_private
     infrastructure = []
     if not settings.redis_url:
         redis, env["REDIS_URL"] = _redis(settings.data_dir)
@@ -125,7 +143,10 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"\ncelebclf is up ({args.workers} worker processes)\n"
             f"  page:    {base}/\n  API:     {base}/api/v1/\n  OpenAPI: {base}/openapi.json\n"
-            f"  data:    {settings.data_dir}\nPress Ctrl-C to stop.\n",
+            f"  data:    {settings.data_dir}\n"
+            f"  fetches may reach private addresses in: "
+            f"{env.get('CELEBCLF_FETCH_ALLOW_PRIVATE') or 'none (--allow-private CIDRS)'}\n"
+            "Press Ctrl-C to stop.\n",
             flush=True,
         )
         while True:

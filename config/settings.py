@@ -14,7 +14,8 @@ from pathlib import Path
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def _networks(text: str) -> tuple[Network, ...]:
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """Comma-separated CIDRs (``127.0.0.0/8,10.0.0.0/8``); raises ValueError on a bad one."""
     return tuple(ipaddress.ip_network(part.strip()) for part in text.split(",") if part.strip())
 
 
@@ -73,6 +74,8 @@ class Settings:
     max_batch_files: int
     fetch_allow_private: tuple[Network, ...]
     fetch_timeout_s: float
+    fetch_connect_timeout_s: float
+    fetch_read_timeout_s: float
     fetch_max_bytes: int
     fetch_max_redirects: int
     task_time_limit_s: int
@@ -120,8 +123,10 @@ class Settings:
             max_body_bytes=int(get("MAX_BODY_BYTES", str(32 * 1024 * 1024))),
             max_batch_urls=int(get("MAX_BATCH_URLS", "10000")),
             max_batch_files=int(get("MAX_BATCH_FILES", "100")),
-            fetch_allow_private=_networks(get("FETCH_ALLOW_PRIVATE", "")),
+            fetch_allow_private=parse_networks(get("FETCH_ALLOW_PRIVATE", "")),
             fetch_timeout_s=float(get("FETCH_TIMEOUT", "20")),
+            fetch_connect_timeout_s=float(get("FETCH_CONNECT_TIMEOUT", "5")),
+            fetch_read_timeout_s=float(get("FETCH_READ_TIMEOUT", "10")),
             fetch_max_bytes=int(get("FETCH_MAX_BYTES", str(20 * 1024 * 1024))),
             fetch_max_redirects=int(get("FETCH_MAX_REDIRECTS", "3")),
             task_time_limit_s=int(get("TASK_TIME_LIMIT", "120")),

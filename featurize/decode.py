@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from featurize.dimensions import declared_size
 from featurize.opencv import MAX_IMAGE_PIXELS, cv2
 
 _SIGNATURES: tuple[tuple[str, int, bytes], ...] = (
@@ -48,16 +49,24 @@ def decode_image(data: bytes) -> np.ndarray:
     try:
         image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     except cv2.error as exc:
-        raise ImageError(
-            "image_too_large", f"the {fmt} image is larger than {MAX_IMAGE_PIXELS} pixels"
-        ) from exc
+        raise _too_large(fmt, declared_size(fmt, data)) from exc
     if image is None or image.size == 0:
         raise ImageError("corrupt_image", f"the {fmt} image is truncated or corrupt")
     if image.shape[0] * image.shape[1] > MAX_IMAGE_PIXELS:
-        raise ImageError(
-            "image_too_large", f"the {fmt} image is larger than {MAX_IMAGE_PIXELS} pixels"
-        )
+        raise _too_large(fmt, (image.shape[1], image.shape[0]))
     return image
+
+
+def _too_large(fmt: str, size: tuple[int, int] | None) -> ImageError:
+    """The refusal, with the image's size when its header says it."""
+    limit = f"the limit of {MAX_IMAGE_PIXELS:,} (CELEBCLF_MAX_IMAGE_PIXELS)"
+    if size is None:
+        return ImageError("image_too_large", f"the {fmt} image has more pixels than {limit}")
+    width, height = size
+    return ImageError(
+        "image_too_large",
+        f"the {fmt} image is {width} x {height} pixels ({width * height:,}), over {limit}",
+    )
 
 
 def encode_jpeg(image: np.ndarray, max_side: int, quality: int = 85) -> bytes:

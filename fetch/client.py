@@ -1,8 +1,9 @@
 """Fetch image bytes over HTTP(S) with a total deadline, a byte cap and checked redirects.
 
 A read timeout alone lets a server that drips one byte a second hold a worker for hours, so
-the deadline is checked between reads of whatever has arrived (``read1``); the cap is
-counted while streaming, whatever Content-Length claims.
+the deadline is checked between reads of whatever has arrived (``read1``), and no wait for a
+byte may outlast it; the cap is counted while streaming, whatever Content-Length claims.
+Messages say what happened in words a user can act on, never the HTTP library's internals.
 """
 
 import time
@@ -15,7 +16,6 @@ from featurize import sniff_format
 from fetch.guard import BlockedAddress, IPAddress, Network, resolve_pinned
 
 CHUNK = 64 * 1024
-CONNECT_TIMEOUT_S = 5.0
 USER_AGENT = "celebclf/0.1 (+image fetcher)"
 
 
@@ -28,12 +28,24 @@ class FetchError(Exception):
         self.message = message
 
 
+ALLOW_PRIVATE_HINT = (
+    "to fetch from such addresses, allow them with CELEBCLF_FETCH_ALLOW_PRIVATE "
+    "(e.g. 127.0.0.0/8; celebclf up --allow-private 127.0.0.0/8)"
+)
+
+
 @dataclass(frozen=True)
 class FetchPolicy:
+    """``timeout_s`` bounds the whole download, redirects included; ``connect_timeout_s`` one
+    connection; ``read_timeout_s`` a wait for the next byte. Each is cut to what is left of the
+    whole."""
+
     timeout_s: float = 20.0
     max_bytes: int = 20 * 1024 * 1024
     max_redirects: int = 3
     allow_private: tuple[Network, ...] = ()
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 10.0
 
 
 def validate_url(url: str) -> None:
@@ -64,7 +76,7 @@ def checked_address(url: str, allow: tuple[Network, ...]) -> tuple[SplitResult, 
     try:
         return parts, port, resolve_pinned(parts.hostname, port, allow)
     except BlockedAddress as exc:
-        raise FetchError("blocked_address", str(exc)) from exc
+        raise FetchError("blocked_address", f"{exc}; {ALLOW_PRIVATE_HINT}") from exc
     except OSError as exc:
         raise FetchError("fetch_failed", f"cannot resolve {parts.hostname}: {exc}") from exc
 
@@ -93,9 +105,16 @@ def pinned_pool(
     return pool, path, parts.netloc.rsplit("@", 1)[-1]
 
 
+def _remaining(deadline: float) -> float:
+    return max(0.01, deadline - time.monotonic())
+
+
 def _open(url: str, policy: FetchPolicy, deadline: float) -> urllib3.BaseHTTPResponse:
-    remaining = max(0.1, deadline - time.monotonic())
-    timeout = urllib3.Timeout(connect=min(CONNECT_TIMEOUT_S, remaining), read=min(5.0, remaining))
+    remaining = _remaining(deadline)
+    timeout = urllib3.Timeout(
+        connect=min(policy.connect_timeout_s, remaining),
+        read=min(policy.read_timeout_s, remaining),
+    )
     pool, path, host_header = pinned_pool(url, policy.allow_private, timeout)
     return pool.urlopen(
         "GET",
@@ -112,7 +131,7 @@ def _read_capped(response: urllib3.BaseHTTPResponse, policy: FetchPolicy, deadli
     if declared.isdigit() and int(declared) > policy.max_bytes:
         raise FetchError("too_large", f"the file is {declared} bytes, over {policy.max_bytes}")
     body = bytearray()
-    while chunk := response.read1(CHUNK):
+    while chunk := _read_next(response, policy, deadline):
         body += chunk
         if len(body) > policy.max_bytes:
             raise FetchError("too_large", f"the file is over {policy.max_bytes} bytes")
@@ -121,6 +140,41 @@ def _read_capped(response: urllib3.BaseHTTPResponse, policy: FetchPolicy, deadli
         if time.monotonic() > deadline:
             raise FetchError("fetch_timeout", f"the download took over {policy.timeout_s:g} s")
     return bytes(body)
+
+
+def _read_next(response: urllib3.BaseHTTPResponse, policy: FetchPolicy, deadline: float) -> bytes:
+    """What has arrived, waiting at most the read timeout and never past the deadline."""
+    connection = response.connection
+    if connection is not None and connection.sock is not None:
+        connection.sock.settimeout(min(policy.read_timeout_s, _remaining(deadline)))
+    return response.read1(CHUNK)
+
+
+def _timed_out(url: str, policy: FetchPolicy, deadline: float, connecting: bool) -> FetchError:
+    """The plain reason a wait ended: the whole deadline, the connection, or a silent server."""
+    host = urlsplit(url).hostname
+    if time.monotonic() >= deadline - 0.05:
+        return FetchError("fetch_timeout", f"the download took over {policy.timeout_s:g} s")
+    if connecting:
+        return FetchError(
+            "fetch_timeout", f"{host} did not accept a connection in {policy.connect_timeout_s:g} s"
+        )
+    return FetchError("fetch_timeout", f"{host} sent nothing for {policy.read_timeout_s:g} s")
+
+
+def _failed(url: str, exc: urllib3.exceptions.HTTPError) -> FetchError:
+    """A plain message for a connection that failed otherwise (refused, reset, TLS)."""
+    host = urlsplit(url).hostname
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        if isinstance(cause, ConnectionRefusedError):
+            return FetchError("fetch_failed", f"{host} refused the connection")
+        return FetchError("fetch_failed", f"cannot connect to {host}")
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        return FetchError("fetch_failed", f"the secure connection to {host} failed")
+    if isinstance(exc, urllib3.exceptions.ProtocolError):
+        return FetchError("fetch_failed", f"{host} closed the connection before the whole file")
+    return FetchError("fetch_failed", f"cannot fetch the URL from {host}")
 
 
 def fetch_image(url: str, policy: FetchPolicy) -> bytes:
@@ -144,10 +198,12 @@ def fetch_image(url: str, policy: FetchPolicy) -> bytes:
                 return _read_capped(response, policy, deadline)
             finally:
                 response.release_conn()
-        except urllib3.exceptions.NewConnectionError as exc:  # a TimeoutError subclass in urllib3
-            raise FetchError("fetch_failed", f"cannot connect: {exc.__cause__ or exc}") from exc
+        except urllib3.exceptions.NewConnectionError as exc:  # a ConnectTimeoutError subclass
+            raise _failed(url, exc) from exc
+        except urllib3.exceptions.ConnectTimeoutError as exc:
+            raise _timed_out(url, policy, deadline, connecting=True) from exc
         except (urllib3.exceptions.TimeoutError, TimeoutError) as exc:
-            raise FetchError("fetch_timeout", f"the server did not answer in time: {exc}") from exc
+            raise _timed_out(url, policy, deadline, connecting=False) from exc
         except urllib3.exceptions.HTTPError as exc:
-            raise FetchError("fetch_failed", f"cannot fetch the URL: {exc}") from exc
+            raise _failed(url, exc) from exc
     raise FetchError("too_many_redirects", f"more than {policy.max_redirects} redirects")

@@ -21,10 +21,12 @@ log = logging.getLogger("celebclf.jobs")
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
     return FetchPolicy(
-        settings.fetch_timeout_s,
-        settings.fetch_max_bytes,
-        settings.fetch_max_redirects,
-        settings.fetch_allow_private,
+        timeout_s=settings.fetch_timeout_s,
+        max_bytes=settings.fetch_max_bytes,
+        max_redirects=settings.fetch_max_redirects,
+        allow_private=settings.fetch_allow_private,
+        connect_timeout_s=settings.fetch_connect_timeout_s,
+        read_timeout_s=settings.fetch_read_timeout_s,
     )
 
 

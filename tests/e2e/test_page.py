@@ -1,12 +1,14 @@
 """The page in a real browser against a real service with a real worker."""
 
 import base64
+import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from inference import load_model
+from inference.artifacts import default_model_dir
 from tests.conftest import encode
 from tests.e2e.conftest import screenshot
 from tests.service.helpers import url_for_photo
@@ -28,14 +30,16 @@ def drop(page, selector: str, name: str, data: bytes, mime: str) -> None:
     page.locator(selector).evaluate(DROP_FILE, [name, mime, base64.b64encode(data).decode()])
 
 
-def test_dropped_photo_gets_boxes_labels_and_a_score_table(service, page, kept_photos):
+def test_dropped_photo_is_classified_at_once_with_boxes_labels_and_scores(
+    service, page, kept_photos
+):
+    """Dropping is enough, as the drop zone suggests: nothing else is pressed."""
     path, person = kept_photos[0]
     page.goto(service.base)
     expect(page.locator("#model-info")).to_contain_text(f"model {load_model().version}")
     expect(page.locator("#model-info")).to_contain_text("roger federer")
     drop(page, "#drop-zone", path.name, path.read_bytes(), "image/jpeg")
     expect(page.locator("#drop-text")).to_contain_text(path.name)
-    page.get_by_role("button", name="Classify").click()
     expect(page.locator("#best-match")).to_contain_text(person.replace("_", " "), timeout=30000)
     expect(page.locator("#overlay rect")).to_have_count(1)
     expect(page.locator("#overlay text")).to_contain_text(person)
@@ -57,26 +61,27 @@ def test_photo_chosen_before_the_script_ran_is_taken(service, page, kept_photos)
     assert held, "the page never asked for its script"
     held[0].continue_()
     expect(page.locator("#drop-text")).to_contain_text(kept_photos[0][0].name)
-    expect(page.get_by_role("button", name="Classify")).to_be_enabled()
+    expect(page.locator("#best-match")).to_contain_text(
+        kept_photos[0][1].replace("_", " "), timeout=30000
+    )
 
 
 def test_non_image_shows_an_error(service, page):
     page.goto(service.base)
     drop(page, "#drop-zone", "notes.txt", b"just some text", "text/plain")
-    page.get_by_role("button", name="Classify").click()
     expect(page.get_by_role("alert").first).to_contain_text("not an image")
     screenshot(page, "single-not-an-image")
 
 
-def test_photo_without_a_face_says_so(service, page, noise_image):
+def test_picked_photo_is_classified_at_once_and_without_a_face_says_so(service, page, noise_image):
     page.goto(service.base)
     page.locator("#file-input").set_input_files(
         files=[
             {"name": "noise.png", "mimeType": "image/png", "buffer": encode(noise_image, ".png")}
         ]
     )
-    page.get_by_role("button", name="Classify").click()
     expect(page.locator("#single-error")).to_contain_text("No face with two eyes", timeout=30000)
+    screenshot(page, "single-picked-no-face")
 
 
 def test_unreachable_url_and_server_down_messages(service, page):
@@ -119,9 +124,48 @@ def test_phone_width_has_no_horizontal_scroll(service, browser, kept_photos):
     page.locator("#drop-zone").focus()
     page.keyboard.press("Enter")  # keyboard opens the picker; Playwright then sets the file
     page.locator("#file-input").set_input_files(str(path))
-    page.get_by_role("button", name="Classify").click()
     expect(page.locator("#best-match")).to_contain_text(person.replace("_", " "), timeout=30000)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     screenshot(page, "phone-result")
     context.close()
+
+
+def test_batch_page_asks_thumbnails_only_of_http_urls_and_nothing_404s(service, page, photos):
+    base, root = photos
+    photo = sorted(p for p in root.rglob("*") if p.is_file())[0]
+    urls = ["not a url", "ftp://example.com/a.jpg", url_for_photo(base, root, photo)]
+    created = page.request.post(f"{service.base}/api/v1/batches", data={"urls": urls})
+    assert created.status == 202
+    missing = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    asked = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(f"{service.base}/batches/{created.json()['id']}")
+    expect(page.locator("#batch-state")).to_have_text("completed", timeout=60000)
+    rows = page.locator("#items tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("not a url")
+    expect(rows.nth(0).locator("img")).to_have_count(0)
+    expect(rows.nth(1).locator("img")).to_have_count(0)
+    expect(rows.nth(2).locator("img.thumb")).to_have_count(1)
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "batch-invalid-url")
+    assert not [u for u in asked if "not%20a%20url" in u or "not a url" in u], asked
+    assert missing == [], "no request of the page may 404 (favicon included)"
+
+
+def test_models_table_says_what_its_accuracy_is_and_where_the_readme_figure_comes_from(
+    service, page
+):
+    method = json.loads((default_model_dir() / "metrics.json").read_text())["held_out"]["method"]
+    page.goto(service.base + "/people")
+    row = page.locator("#models-table tbody tr").first
+    expect(row).to_have_attribute("data-status", "active")
+    expect(row.locator("td").nth(4)).to_have_attribute("title", method)
+    note = page.locator("#accuracy-note")
+    expect(note).to_contain_text("stored examples")
+    expect(note).to_contain_text(f"(model {load_model().version}: {method})")
+    expect(note).to_contain_text("The README's 96 %")
+    expect(note).to_contain_text("docs/model-report.md")
+    screenshot(page, "models-accuracy-note")

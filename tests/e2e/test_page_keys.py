@@ -23,8 +23,7 @@ def test_keyed_service_asks_for_a_key_then_works_and_downloads_with_it(
     expect(page.locator("#model-info")).to_contain_text(f"model {load_model().version}")
 
     path, person = kept_photos[2]
-    page.locator("#file-input").set_input_files(str(path))
-    page.get_by_role("button", name="Classify").click()
+    page.locator("#file-input").set_input_files(str(path))  # classified on pick
     expect(page.locator("#best-match")).to_contain_text(person.replace("_", " "), timeout=30000)
 
     base, root = photos

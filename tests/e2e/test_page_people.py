@@ -243,8 +243,7 @@ def test_new_person_is_named_then_unknown_without_a_percentage_after_rollback(
     shipped = load_model().version
     probe = new_photos[ENROL]
     open_as(page, key, learning.base + "/")
-    page.locator("#file-input").set_input_files(str(probe))
-    page.get_by_role("button", name="Classify").click()
+    page.locator("#file-input").set_input_files(str(probe))  # classified on pick
     best = page.locator("#best-match")
     expect(best).to_contain_text("Best match: alexandra daddario", timeout=30000)
     expect(page.locator("#overlay text")).to_have_text(re.compile(rf"^1: {NEW} \d+\.\d%$"))
@@ -261,8 +260,7 @@ def test_new_person_is_named_then_unknown_without_a_percentage_after_rollback(
 
     page.get_by_role("link", name="Classify").click()
     page.wait_for_url(learning.base + "/")  # a new page: the photo goes into its input
-    page.locator("#file-input").set_input_files(str(probe))
-    page.get_by_role("button", name="Classify").click()
+    page.locator("#file-input").set_input_files(str(probe))  # classified on pick
     expect(page.locator("#best-match")).to_have_text("Not someone we know.", timeout=30000)
     expect(page.locator("#overlay text")).to_have_text("1: unknown")
     expect(page.locator("#scores thead")).to_contain_text("Face 1: unknown")

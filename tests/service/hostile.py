@@ -1,5 +1,6 @@
 """Servers a hostile URL can point at: a canary that must never be reached, and a server on
-an allow-listed address that redirects, drips, floods or serves a pixel bomb."""
+an allow-listed address that redirects, drips, floods, never answers or serves a pixel bomb;
+and one that never accepts a connection."""
 
 import contextlib
 import http.server
@@ -56,7 +57,8 @@ GIB = 1024**3
 
 
 class Hostile(http.server.BaseHTTPRequestHandler):
-    """/redirect?to=URL, /drip (a byte a second), /flood (1 GiB, declared or chunked), /bomb.png."""
+    """/redirect?to=URL, /drip (a byte a second), /flood (1 GiB, declared or chunked),
+    /silent (reads the request, sends nothing for a minute), /bomb.png."""
 
     sent: dict[str, int]  # bytes sent per path, set per server
 
@@ -68,6 +70,7 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         route = {
             "/redirect": self._redirect,
             "/drip": self._drip,
+            "/silent": self._silent,
             "/flood": self._flood,
             "/flood-chunked": self._flood_chunked,
             "/bomb.png": self._bomb,
@@ -96,6 +99,9 @@ class Hostile(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             self._count(1)
             time.sleep(1)
+
+    def _silent(self, _query) -> None:
+        time.sleep(60)
 
     def _flood(self, _query) -> None:
         self.send_response(200)
@@ -140,3 +146,19 @@ def hostile_server(host: str) -> Iterator[tuple[str, dict[str, int]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def unaccepting_server(host: str) -> Iterator[str]:
+    """Yields the base URL of a port whose backlog is full: Linux drops further SYNs, so a
+    connection attempt hangs as it does to a host that is down or firewalled."""
+    listener = socket.socket()
+    listener.bind((host, 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    filler = socket.create_connection((host, port), timeout=5)  # takes the one backlog slot
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        filler.close()
+        listener.close()

@@ -52,7 +52,8 @@ def test_batch_of_urls_matches_predict_for_every_photo(service, photos):
     assert sum(1 for item in items if item["faces"]) >= BATCH_SIZE // 3
 
     lines = requests.get(f"{service.base}/api/v1/batches/{created['id']}/results.jsonl").text
-    assert [json.loads(line)["id"] for line in lines.splitlines()] == [i["id"] for i in items]
+    assert [json.loads(line) for line in lines.splitlines()] == items, "as /items, ISO 8601"
+    assert "T" in items[0]["finished_at"]
     exported = list(
         csv.DictReader(
             io.StringIO(

@@ -11,9 +11,11 @@ import requests
 from tests.conftest import png_bomb
 from tests.service.fixtures import running_service, sqlite_url
 from tests.service.helpers import Service
-from tests.service.hostile import Canary, hostile_server
+from tests.service.hostile import Canary, hostile_server, unaccepting_server
 
 FETCH_TIMEOUT = 5
+FETCH_CONNECT_TIMEOUT = 1
+FETCH_READ_TIMEOUT = 2
 FETCH_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -26,6 +28,8 @@ def guarded(redis_url, tmp_path_factory):
         logs,
         CELEBCLF_FETCH_ALLOW_PRIVATE="127.0.0.2/32",
         CELEBCLF_FETCH_TIMEOUT=str(FETCH_TIMEOUT),
+        CELEBCLF_FETCH_CONNECT_TIMEOUT=str(FETCH_CONNECT_TIMEOUT),
+        CELEBCLF_FETCH_READ_TIMEOUT=str(FETCH_READ_TIMEOUT),
         CELEBCLF_FETCH_MAX_BYTES=str(FETCH_MAX_BYTES),
         CELEBCLF_MAX_BATCH_URLS="10000",
     ) as service:
@@ -121,8 +125,34 @@ def test_drip_fails_within_the_deadline(guarded, hostile):
     base, sent = hostile
     job = submit_url(guarded, f"{base}/drip")
     assert job["status"] == "failed" and job["error"]["code"] == "fetch_timeout", job
+    assert job["error"]["message"] == f"the download took over {FETCH_TIMEOUT} s"
     assert finished_in(job) < FETCH_TIMEOUT + 2
     assert sent["/drip"] <= FETCH_TIMEOUT + 2
+
+
+def test_a_server_that_never_answers_fails_at_the_read_timeout_saying_so(guarded, hostile):
+    base, _ = hostile
+    job = submit_url(guarded, f"{base}/silent")
+    assert job["status"] == "failed" and job["error"]["code"] == "fetch_timeout", job
+    assert job["error"]["message"] == f"127.0.0.2 sent nothing for {FETCH_READ_TIMEOUT} s"
+    assert FETCH_READ_TIMEOUT <= finished_in(job) < FETCH_READ_TIMEOUT + 1.5
+
+
+def test_a_host_that_never_accepts_fails_at_the_connect_timeout_saying_so(guarded):
+    with unaccepting_server("127.0.0.2") as base:
+        job = submit_url(guarded, f"{base}/photo.jpg")
+    assert job["status"] == "failed" and job["error"]["code"] == "fetch_timeout", job
+    message = f"127.0.0.2 did not accept a connection in {FETCH_CONNECT_TIMEOUT} s"
+    assert job["error"]["message"] == message
+    assert FETCH_CONNECT_TIMEOUT <= finished_in(job) < FETCH_CONNECT_TIMEOUT + 1.5
+
+
+def test_blocked_address_says_which_setting_allows_it(guarded, canary):
+    job = submit_url(guarded, f"http://127.0.0.1:{canary.port}/photo.jpg")
+    assert job["error"]["code"] == "blocked_address", job
+    assert "CELEBCLF_FETCH_ALLOW_PRIVATE" in job["error"]["message"]
+    assert "--allow-private" in job["error"]["message"]
+    assert canary.hits == []
 
 
 @pytest.mark.parametrize("path", ["/flood", "/flood-chunked"])
@@ -146,6 +176,7 @@ def test_pixel_bomb_by_url_and_by_upload_fails_fast(guarded, hostile):
     by_upload = guarded.wait_job(upload.json()["id"])
     for job in (by_url, by_upload):
         assert job["status"] == "failed" and job["error"]["code"] == "image_too_large", job
+        assert "30000 x 30000" in job["error"]["message"], job
         assert finished_in(job) < 2
     assert worker_tree_rss(guarded) - before < 100 * 1024 * 1024
 

@@ -83,6 +83,14 @@ def test_classes_and_readiness(service):
     assert requests.get(f"{service.base}/healthz").json() == {"status": "ok"}
 
 
+def test_favicon_is_served_where_browsers_ask_for_it(service):
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        icon = requests.get(f"{service.base}{path}", timeout=10)
+        assert icon.status_code == 200, path
+        assert icon.headers["Content-Type"].startswith("image/svg+xml")
+        assert icon.text.startswith("<svg")
+
+
 def test_api_and_worker_report_the_dlib_they_loaded(service):
     """The same venv runs the tests and the service, so all three must name the same build."""
     loaded = backend()

@@ -18,12 +18,12 @@ import requests
 from cli.supervisor import GIVE_UP_AFTER
 from inference.artifacts import default_model_dir
 from tests.faults.checks import assert_each_item_done_once, batch_of, running_item_holder
-from tests.service.helpers import REPO, ApiClient, free_port, tamper_model
+from tests.service.helpers import REPO, ApiClient, free_port, tamper_model, url_for_photo
 
 
-def start_up(data_dir: Path, port: int, log: Path, **extra: str) -> subprocess.Popen:
-    """`celebclf up` with only the venv on PATH: no system redis-server, no DATABASE_URL;
-    ``extra`` settings added to its environment."""
+def start_up(data_dir: Path, port: int, log: Path, *options: str, **extra: str) -> subprocess.Popen:
+    """`celebclf up [options]` with only the venv on PATH: no system redis-server, no
+    DATABASE_URL; ``extra`` settings added to its environment."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -31,7 +31,7 @@ def start_up(data_dir: Path, port: int, log: Path, **extra: str) -> subprocess.P
     }
     env.update(PATH=str(Path(sys.executable).parent), CELEBCLF_DATA_DIR=str(data_dir), **extra)
     return subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "up", "--port", str(port), "--workers", "1"],
+        [sys.executable, "-m", "cli.main", "up", "--port", str(port), "--workers", "1", *options],
         cwd=REPO,
         env=env,
         stdout=log.open("wb"),
@@ -77,26 +77,44 @@ def data_dir(tmp_path) -> Path:
     return tmp_path / "data"
 
 
-def test_up_serves_jobs_on_embedded_defaults_and_stops_on_ctrl_c(data_dir, tmp_path, kept_photos):
+def wait_job(base: str, job_id: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while (job := requests.get(f"{base}/api/v1/jobs/{job_id}").json())["status"] in (
+        "queued",
+        "running",
+    ) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return job
+
+
+def test_up_serves_jobs_on_embedded_defaults_and_stops_on_ctrl_c(
+    data_dir, tmp_path, kept_photos, photos
+):
     port, log = free_port(), tmp_path / "up.log"
     base = f"http://127.0.0.1:{port}"
-    process = start_up(data_dir, port, log)
+    process = start_up(data_dir, port, log, "--allow-private", "127.0.0.1/32")
     try:
         wait_ready(process, log)
         assert f"page:    {base}/" in log.read_text()
+        assert "fetches may reach private addresses in: 127.0.0.1/32" in log.read_text()
+        photo_base, root = photos
+        path, person = kept_photos[0]
+        for url, error in [
+            (url_for_photo(photo_base, root, path), None),  # allowed by --allow-private
+            (url_for_photo(photo_base.replace(".0.1:", ".0.2:"), root, path), "blocked_address"),
+        ]:
+            job_id = requests.post(f"{base}/api/v1/jobs", json={"url": url}).json()["id"]
+            job = wait_job(base, job_id)
+            assert (job["error"] or {}).get("code") == error, job
         assert "drop-zone" in requests.get(f"{base}/").text
         redis_exe = Path(os.readlink(f"/proc/{redis_pid(data_dir)}/exe"))
-        assert redis_exe.is_relative_to(Path(sys.prefix)), "the pip-installed Redis is used"
+        venv = Path(sys.prefix).resolve()  # the venv may be a symbolic link (a worktree's)
+        assert redis_exe.is_relative_to(venv), "the pip-installed Redis is used"
         path, person = kept_photos[0]
         job_id = requests.post(
             f"{base}/api/v1/jobs", files={"file": (path.name, path.read_bytes())}
         ).json()["id"]
-        deadline = time.monotonic() + 60
-        while (job := requests.get(f"{base}/api/v1/jobs/{job_id}").json())["status"] in (
-            "queued",
-            "running",
-        ) and time.monotonic() < deadline:
-            time.sleep(0.3)
+        job = wait_job(base, job_id)
         assert job["status"] == "succeeded" and job["faces"][0]["label"] == person
         assert (data_dir / "celebclf.sqlite3").is_file()
         version = requests.post(f"{base}/api/v1/models").json()["version"]

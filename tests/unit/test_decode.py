@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from featurize import ImageError, decode_image, sniff_format
+from featurize.dimensions import declared_size
+from featurize.opencv import cv2
 from tests.conftest import encode, png_bomb
 
 
@@ -47,8 +49,28 @@ def test_truncated_image_is_corrupt(noise_image, ext):
 
 def test_pixel_bomb_is_refused_by_the_default_limit():
     with pytest.raises(ImageError) as info:
-        decode_image(png_bomb())
+        decode_image(png_bomb(30000, 20000))
     assert info.value.code == "image_too_large"
+    assert info.value.message == (
+        "the png image is 30000 x 20000 pixels (600,000,000), "
+        "over the limit of 40,000,000 (CELEBCLF_MAX_IMAGE_PIXELS)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("ext", "params"),
+    [
+        (".jpg", []),
+        (".png", []),
+        (".gif", []),
+        (".webp", [cv2.IMWRITE_WEBP_QUALITY, 80]),  # lossy: VP8
+        (".webp", [cv2.IMWRITE_WEBP_QUALITY, 101]),  # lossless: VP8L
+    ],
+)
+def test_declared_size_reads_every_format_header(ext, params):
+    image = np.random.default_rng(0).integers(0, 255, (23, 37, 3), np.uint8)
+    data = cv2.imencode(ext, image, params)[1].tobytes()
+    assert declared_size(sniff_format(data), data) == (37, 23)
 
 
 def test_pixel_limit_comes_from_the_environment(tmp_path):
@@ -59,13 +81,13 @@ def test_pixel_limit_comes_from_the_environment(tmp_path):
     code = (
         "import sys; from featurize import decode_image, ImageError\n"
         "try:\n    decode_image(open(sys.argv[1], 'rb').read()); print('decoded')\n"
-        "except ImageError as e:\n    print(e.code)\n"
+        "except ImageError as e:\n    print(f'{e.code}: {e.message}')\n"
     )
     env = {**os.environ, "CELEBCLF_MAX_IMAGE_PIXELS": "1000000"}
     out = subprocess.run(
         [sys.executable, "-c", code, str(path)], env=env, capture_output=True, text=True, check=True
     ).stdout.strip()
-    assert out == "image_too_large"
+    assert out.startswith("image_too_large: the png image is 1200 x 1200 pixels")
 
 
 def test_sniff_format_names_formats_by_magic_bytes(noise_image):

@@ -63,9 +63,21 @@ function renderCounts(batch) {
   $("batch-cancel").disabled = batch.status === "completed" || batch.status === "canceled";
 }
 
+/** Only an http(s) URL is worth a thumbnail or a link: anything else would be read as a path
+ * of this page's own site (a request that can only 404). */
+function fetchable(url) {
+  try {
+    return ["http:", "https:"].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+
 function imageCell(cell, item) {
   cell.className = "image";
-  if (item.url) {
+  if (item.url && !fetchable(item.url)) {
+    cell.textContent = item.url;
+  } else if (item.url) {
     const img = document.createElement("img");
     img.className = "thumb";
     img.loading = "lazy";

@@ -99,6 +99,7 @@ function renderTable() {
     const accuracy = row.insertCell();
     accuracy.className = "num";
     accuracy.textContent = model.held_out_accuracy == null ? "" : percent(model.held_out_accuracy);
+    accuracy.title = model.held_out?.method || "";
     row.insertCell().textContent = when(model.created_at);
     const action = row.insertCell();
     if (model.status === "ready" || model.status === "retired") {
@@ -112,6 +113,12 @@ function renderTable() {
       action.append(button);
     }
   }
+}
+
+/** What the table's accuracy is computed over, said for the model in use. */
+function renderAccuracyBasis() {
+  const model = models.find((m) => m.status === "active" && m.held_out?.method);
+  $("accuracy-basis").textContent = model ? ` (model ${model.version}: ${model.held_out.method})` : "";
 }
 
 function missing(id, text) {
@@ -192,6 +199,7 @@ function show(items) {
     ? `Training run ${run.version} failed: ${describeError(run.error)}` : "");
   $("train-now").disabled = Boolean(run && WAITING.has(run.status));
   renderTable();
+  renderAccuracyBasis();
   renderDetail();
   return models.some((m) => WAITING.has(m.status));
 }

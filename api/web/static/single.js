@@ -19,12 +19,12 @@ function refreshButton() {
   $("classify-button").disabled = !(chosenFile || $("url-input").value.trim());
 }
 
+/** A dropped or picked photo is classified at once, as the drop zone promises. */
 function choose(files) {
   chosenFile = files[0];
   $("drop-text").textContent = `Chosen: ${chosenFile.name}`;
   $("url-input").value = "";
-  showError("");
-  refreshButton();
+  classify();
 }
 
 async function submit() {
@@ -40,9 +40,13 @@ async function submit() {
   });
 }
 
-async function waitFor(jobId) {
+let latest = 0; // a photo picked while another is classified replaces it on the page
+
+/** The job once it ended, or null once a newer photo took the page. */
+async function waitFor(jobId, mine) {
   for (;;) {
     const job = await api(`/api/v1/jobs/${jobId}`);
+    if (mine !== latest) return null;
     if (["succeeded", "failed", "canceled"].includes(job.status)) return job;
     setStatus(job.status === "queued" ? "Waiting for a worker…" : "Looking for faces…");
     await sleep(400);
@@ -133,6 +137,7 @@ function showResult(job) {
 }
 
 async function classify() {
+  const mine = ++latest;
   showError("");
   $("result").hidden = true;
   $("classify-button").disabled = true;
@@ -140,12 +145,14 @@ async function classify() {
   $("photo").src = chosenFile ? URL.createObjectURL(chosenFile) : $("url-input").value.trim();
   try {
     const created = await submit();
-    showResult(await waitFor(created.id));
+    const job = await waitFor(created.id, mine);
+    if (job) showResult(job);
   } catch (error) {
+    if (mine !== latest) return;
     setStatus("");
     showError(error instanceof ApiError ? error.message : String(error));
   } finally {
-    refreshButton();
+    if (mine === latest) refreshButton();
   }
 }
 
