@@ -7,7 +7,7 @@ into ``--out`` (PNG files: never commit them, they show the photos), and listed 
 ``--out/proposals.csv`` with the boxes; a person fills in ``identity`` and the file becomes
 ``labels/<dataset>-faces.csv`` (see labels/README.md).
 
-Usage: python -m labels.propose ../shared/datasets/sports-celebrities --out /tmp/labeling
+Usage: python -m bench.label_sheets ../shared/datasets/sports-celebrities --out /tmp/labeling
 """
 
 import argparse
