@@ -1,19 +1,19 @@
 """``celebclf worker`` watches the Celery worker it runs, and ends it when it stalls.
 
 The Celery worker runs as this process's child and beats (tasks.liveness); cli.stall says
-when it is stalled. Then its main process and pool are killed (SIGKILL: a frozen process
-cannot be asked) and this process exits with ``STALLED_EXIT``, so whatever runs
-``celebclf worker`` starts it again: ``celebclf up``'s supervisor, compose's restart policy,
-systemd's ``Restart=``. The work it held is handed back as for any worker killed -9: the
-sweeper re-sends it (db.work), and a stale redelivery finds it done.
+when it is stalled. Then its main process is killed (SIGKILL: a frozen process cannot be
+asked to stop), and with it its pool, and this process exits with ``STALLED_EXIT``, so
+whatever runs ``celebclf worker`` starts it again: ``celebclf up``'s supervisor, compose's
+restart policy, systemd's ``Restart=``. The work it held is handed back as for any worker
+killed -9: the sweeper re-sends it (db.work), and a stale redelivery finds it done.
 
-The watchdog is a separate process so it still runs when the worker is frozen. It forwards
-SIGTERM and SIGINT and stops judging (a warm shutdown finishes its tasks without beating);
+The watchdog is a separate process so it still runs when the worker is frozen. SIGTERM or
+SIGINT is passed on as SIGTERM, a warm shutdown (a second SIGINT, as when Ctrl-C reaches both
+processes, would be a cold one), and judging stops: the shutdown finishes tasks unbeating;
 a worker that exits on its own is mirrored: the same exit code, or killed by the same signal.
 """
 
 import argparse
-import contextlib
 import logging
 import os
 import signal
@@ -26,7 +26,7 @@ from pathlib import Path
 import redis
 from kombu.exceptions import OperationalError
 
-from cli.children import become_subreaper, children_of, spawn
+from cli.children import spawn
 from cli.stall import StallJudge, look_interval_s
 from config import Settings
 from tasks.liveness import read_beat
@@ -47,22 +47,6 @@ def _waiting(queues: list[str]) -> int | None:
         return None
 
 
-def _kill_all(pid: int) -> None:
-    """SIGKILL a process and its children, which a frozen process cannot hand on."""
-    for target in [pid, *children_of(pid)]:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(target, signal.SIGKILL)
-
-
-def _end_leftovers() -> None:
-    """Kill and reap what the dead worker left behind (its pool: ours, as subreaper)."""
-    for pid in children_of(os.getpid()):
-        _kill_all(pid)
-    with contextlib.suppress(ChildProcessError):
-        while os.waitpid(-1, 0):
-            pass
-
-
 def _mirror(returncode: int) -> int:
     """The worker's exit, as this process's own: its code, or death by its signal."""
     if returncode >= 0:
@@ -75,10 +59,8 @@ def _mirror(returncode: int) -> int:
 
 def run_watched(args: argparse.Namespace, queues: list[str], settings: Settings) -> int:
     """Run the Celery worker as a child under the stall rule; returns the exit code."""
-    become_subreaper()
     with tempfile.TemporaryDirectory(prefix="celebclf-worker-") as scratch:
         returncode = _watch(args, queues, settings, Path(scratch) / "liveness.json")
-    _end_leftovers()
     return STALLED_EXIT if returncode is None else _mirror(returncode)
 
 
@@ -94,7 +76,7 @@ def _watch(
 
     def forward(signum: int, _frame) -> None:
         stopping.append(signum)
-        worker.send_signal(signum)
+        worker.send_signal(signal.SIGTERM)
 
     for signum in FORWARDED:
         signal.signal(signum, forward)
@@ -108,6 +90,6 @@ def _watch(
         beat, waiting = read_beat(beat_path), _waiting(queues)
         if reason := judge.look(time.monotonic(), beat, waiting):
             log.error("worker stalled; killed", extra={"reason": reason, "pid": worker.pid})
-            _kill_all(worker.pid)
+            worker.kill()  # its pool follows: Celery sets the children's parent-death signal
             worker.wait()
             return None
