@@ -21,7 +21,6 @@ from tests.service.test_up import (
     QUICK_SWEEPS,
     alive,
     celery_worker,
-    component,
     ctrl_c_stops_everything,
     restarts,
     start_up,
