@@ -7,6 +7,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 
 from config import get_settings
 from config.logs import setup_logging
@@ -41,6 +42,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         default="photos,training",
         help="what to work on, comma-separated: photos (classify and enrol), training",
     )
+    # set by the watchdog (cli.watchdog) for the Celery worker it runs
+    worker.add_argument("--liveness-file", type=Path, help=argparse.SUPPRESS)
     worker.set_defaults(handler=run_worker)
 
     sweeper = commands.add_parser("sweeper", help="re-queue lost jobs, fail crashing ones")
@@ -96,15 +99,26 @@ def broker_queues(names: str, settings) -> list[str]:
 
 
 def run_worker(args: argparse.Namespace) -> int:
+    """The Celery worker, under its watchdog (cli.watchdog) unless
+    ``CELEBCLF_WORKER_STALL_AFTER`` is 0; or, given ``--liveness-file``, the watched worker."""
     _require_broker()
-    directory.prepare(get_settings(), "worker")  # before anything imports prometheus_client
-    from inference import ModelError
-    from tasks.celery_app import celery_app
-    from tasks.runtime import preload
-
     settings = get_settings()
     setup_logging(settings.log_level)
     queues = broker_queues(args.queues, settings)
+    if args.liveness_file is None and settings.worker_stall_after_s > 0:
+        from cli.watchdog import run_watched
+
+        return run_watched(args, queues, settings)
+    directory.prepare(settings, "worker")  # before anything imports prometheus_client
+    from cli.stall import beat_interval_s
+    from inference import ModelError
+    from tasks.celery_app import celery_app
+    from tasks.liveness import liveness_step
+    from tasks.runtime import preload
+
+    if args.liveness_file is not None:
+        interval_s = beat_interval_s(settings.worker_stall_after_s)
+        celery_app.steps["consumer"].add(liveness_step(args.liveness_file, interval_s))
     try:
         preload(settings)  # before the pool forks, and before taking any task
     except ModelError as exc:

@@ -84,6 +84,7 @@ class Settings:
     sweep_interval_s: float
     heartbeat_interval_s: float
     heartbeat_timeout_s: int
+    worker_stall_after_s: float
     retention_s: int
     opencv_threads: int
     unknown_threshold: float | None
@@ -135,6 +136,7 @@ class Settings:
             sweep_interval_s=float(get("SWEEP_INTERVAL", "15")),
             heartbeat_interval_s=float(get("HEARTBEAT_INTERVAL", "5")),
             heartbeat_timeout_s=int(get("HEARTBEAT_TIMEOUT", "20")),
+            worker_stall_after_s=float(get("WORKER_STALL_AFTER", "45")),
             retention_s=int(get("RETENTION_S", str(30 * 24 * 3600))),
             opencv_threads=int(get("OPENCV_THREADS", "1")),
             unknown_threshold=float(get("UNKNOWN_THRESHOLD", ""))

@@ -24,8 +24,8 @@ from db import deliveries, examples, heartbeats, idempotency, jobs, model_versio
 from db.models import utcnow
 from db.session import unit_of_work
 from tasks import events
-from tasks.celery_app import celery_app
 from tasks.dispatch import enqueue, enqueue_committed
+from tasks.queue_depth import queue_length  # also read from here by metrics.backlog
 from tasks.webhooks import enqueue_deliveries
 
 log = logging.getLogger("celebclf.sweeper")
@@ -52,12 +52,6 @@ class SweepReport:
     given_up: int
     requeued: int
     runs_queued: int = 0
-
-
-def queue_length(queue: str) -> int:
-    """Messages waiting in the broker queue (a passive declare fails on an empty Redis queue)."""
-    with celery_app.connection_for_read() as connection:
-        return connection.default_channel.queue_declare(queue=queue, passive=False).message_count
 
 
 def _sweep_kind(settings: Settings, item: Sweepable, judge_heartbeats: bool) -> SweepReport:

@@ -166,6 +166,12 @@ def component(up: subprocess.Popen, name: str) -> psutil.Process:
     return found[0]
 
 
+def celery_worker(up: subprocess.Popen) -> psutil.Process:
+    """The Celery worker's main process: the child of up's ``celebclf worker``, its watchdog."""
+    (worker,) = component(up, "cli.main worker").children()
+    return worker
+
+
 def restarts(log: Path) -> list[dict]:
     """The supervisor's "restarting" lines in up's log."""
     lines = [
@@ -209,7 +215,8 @@ def ctrl_c_stops_everything(up: subprocess.Popen) -> None:
 def test_worker_killed_mid_batch_is_restarted_and_nothing_is_lost(
     data_dir, tmp_path, photos, kept_photos
 ):
-    """The worker's main process gets SIGKILL while item 0 (served 4 s late) is in flight."""
+    """The Celery worker's main process gets SIGKILL while item 0 (served 4 s late) is in
+    flight: its watchdog ends what it left and exits the same way, and up starts it again."""
     port = free_port()
     log = tmp_path / "worker-up.log"  # named so tests.faults.checks reads the workers' lines
     up = start_up(data_dir, port, log, **QUICK_SWEEPS)
@@ -219,7 +226,7 @@ def test_worker_killed_mid_batch_is_restarted_and_nothing_is_lost(
         wait_ready(up, log)
         batch_id = batch_of(service, photos, kept_photos, 30, first_delay_s=4)
         running_item_holder(database_url, batch_id, seq=0)
-        component(up, "cli.main worker").kill()
+        celery_worker(up).kill()
         restarted = wait_restarted(log, "worker")
         assert restarted["signal"] == "SIGKILL" and restarted["attempt"] == 1
         api_down, deadline = 0, time.monotonic() + 180
