@@ -20,7 +20,7 @@ def metrics_text() -> Response:
     """Counters and histograms of the API's processes, queue depth, unfinished jobs."""
     from metrics.backlog import Backlog  # prometheus_client: only once the app serves
     from metrics.exposition import render
-    from tasks.sweeper import queue_length
+    from tasks.queue_depth import queue_length
 
     body, content_type = render(Backlog(settings(), queue_length))
     return Response(body, content_type=content_type)

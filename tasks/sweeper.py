@@ -25,7 +25,7 @@ from db.models import utcnow
 from db.session import unit_of_work
 from tasks import events
 from tasks.dispatch import enqueue, enqueue_committed
-from tasks.queue_depth import queue_length  # also read from here by metrics.backlog
+from tasks.queue_depth import queue_length
 from tasks.webhooks import enqueue_deliveries
 
 log = logging.getLogger("celebclf.sweeper")
