@@ -33,7 +33,7 @@ from featurize import decode_image, get_pipeline
 from featurize.opencv import cv2
 from featurize.quality import QualityGate
 from featurize.results import FaceFeatures
-from featurize.yunet_sface import YunetConfig, describe, yunet_faces
+from featurize.yunet_sface import YunetConfig, describe, sface_analyze, yunet_faces
 from inference.artifacts import ModelBundle
 from inference.naming import decide
 from inference.predictor import Predictor
@@ -51,7 +51,8 @@ LABELS = Path(__file__).resolve().parents[1] / "labels" / "sports-celebrities-fa
 CACHE = Path.home() / ".cache" / "celebclf" / "bench"
 STRANGERS = ("alexandra_daddario", "charles_leclerc", "lisa_vicari", "max_verstappen")
 FOLDS = 5
-LEARNABLE = QualityGate(min_side=40, min_score=0.6)  # what may be learned from (sface faces)
+LABELLED_EXAMPLES = False
+LEARNABLE = get_pipeline("sface").learnable  # what may be learned from (training.cleaning)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ def _sface_on(image: np.ndarray, box_faces: list[FaceFeatures], fuse: bool) -> l
 def analyse(variant: str, image: np.ndarray) -> list[FaceFeatures]:
     if variant in ("dlib", "sface"):
         return get_pipeline(variant).analyze(image).faces
+    if variant.startswith("sface@"):
+        return sface_analyze(image, YunetConfig(max_detect_side=int(variant[6:]))).faces
     dlib_faces = get_pipeline("dlib").analyze(image).faces
     return _sface_on(image, dlib_faces, fuse=variant == "fused")
 
@@ -141,28 +144,37 @@ class Judged:
 
 def run_fold(variant, photos, identities, train, test, bystanders_too: bool):
     examples = [(p, learnable(p)) for p in train]
-    examples = [(p, f) for p, f in examples if f is not None]
-    names = sorted({p.folder for p, _ in examples})
-    x = np.stack([f.vector for _, f in examples])
-    y = np.array([names.index(p.folder) for p, _ in examples])
-    used = {p.digest for p, _ in examples}
+    examples = [(p.folder, p, f) for p, f in examples if f is not None]
+    names = sorted({who for who, _, _ in examples})
+    if LABELLED_EXAMPLES:
+        examples += [
+            (who, p, f)
+            for p in train
+            if learnable(p) is None
+            for f, who in zip(p.faces, identities[p.digest], strict=True)
+            if who in names and f.clear and LEARNABLE.admits(f.quality)
+        ]
+    x = np.stack([f.vector for _, _, f in examples])
+    y = np.array([names.index(who) for who, _, _ in examples])
     beside = [
-        face.vector
+        (face.vector, p.digest)
         for p in train
-        if p.digest not in used
         for face, who in zip(p.faces, identities[p.digest], strict=True)
         if who in NOT_PEOPLE or (who not in names and who != "unsure")
     ]
-    pipeline = get_pipeline("sface" if variant in ("sface", "dlib+sface") else "dlib")
+    pipeline = get_pipeline("dlib" if variant in ("dlib", "fused") else "sface")
     if variant == "fused":
         pipeline = replace(pipeline, gate_prior=0.85, unclear_cap=0.85, dim=256)
+    use = bool(bystanders_too and beside)
     fitted = fit(
         x,
         y,
         names,
         pipeline,
         progress=False,
-        bystanders=np.stack(beside) if bystanders_too and beside else None,
+        bystanders=np.stack([v for v, _ in beside]) if use else None,
+        photos=np.array([p.digest for _, p, _ in examples]),
+        bystander_photos=np.array([d for _, d in beside]) if use else None,
     )
     manifest = {"model_version": "cv", **fitted.manifest_fields()}
     bundle = ModelBundle(fitted.estimator, {n: i for i, n in enumerate(names)}, manifest, pipeline)
@@ -211,7 +223,8 @@ GATES = [
 
 def chosen_gate(rules, judged_by_fold, known, k) -> QualityGate:
     """The gate that names the most known faces right on every fold but ``k`` while keeping
-    name precision >= 0.985 and bystanders named <= 4 %; else the most precise."""
+    name precision >= 0.985 and bystanders named <= 4 %; among equals the one with the fewest
+    wrong names, then the strictest (a face it refuses was not needed); else the most precise."""
 
     def score(gate):
         t = FaceTally()
@@ -233,7 +246,10 @@ def chosen_gate(rules, judged_by_fold, known, k) -> QualityGate:
                 )
         f = t.figures()
         feasible = (f["name precision"] or 0) >= 0.985 and (f["bystanders named"] or 0) <= 0.04
-        return (feasible, f["known faces named right"] if feasible else f["name precision"])
+        strictness = (gate.min_side, gate.min_score, gate.min_sharpness, -gate.max_turn)
+        if not feasible:
+            return (False, f["name precision"] or 0, 0, strictness)
+        return (True, f["known faces named right"], -t.wrong_names, strictness)
 
     return max(GATES, key=score)
 
@@ -252,7 +268,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--variants", nargs="+", default=["dlib", "sface", "dlib+sface", "fused"])
     parser.add_argument("--labels", type=Path, default=LABELS)
+    parser.add_argument(
+        "--labelled-examples",
+        action="store_true",
+        help="also learn from the labelled known faces of multi-face photos",
+    )
     args = parser.parse_args()
+    global LABELLED_EXAMPLES
+    LABELLED_EXAMPLES = args.labelled_examples
     cv2.setNumThreads(1)
     labels = load_face_labels(args.labels)
     results = {}

@@ -18,9 +18,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, required=True, help="model directory to write")
     parser.add_argument(
         "--features",
-        default="dlib",
+        default="sface",
         choices=sorted(PIPELINES),
-        help="feature pipeline: dlib (default) or seed (the seed's exact method)",
+        help="feature pipeline: sface (default: YuNet + SFace), dlib, or seed (the seed's "
+        "exact method)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument(
@@ -28,6 +29,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         type=Path,
         metavar="DIR",
         help="folders of people the model must not name: negatives for the unknown rule",
+    )
+    parser.add_argument(
+        "--face-labels",
+        type=Path,
+        metavar="CSV",
+        help="faces labelled by eye (labels/README.md): the bystanders in the training photos "
+        "become negatives for the unknown rule",
     )
     parser.add_argument(
         "--choose",
@@ -53,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         args.seed,
         args.choose,
         args.strangers,
+        args.face_labels,
         progress=not args.no_progress,
     )
     try:

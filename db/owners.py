@@ -34,6 +34,7 @@ class ShippedModel:
     names: np.ndarray | None
     sha256: np.ndarray | None
     boxes: np.ndarray | None
+    outsiders: np.ndarray | None = None  # faces of nobody it knows, for later calibrations
 
 
 def _insert_owner(session: Session, owner: str) -> bool:

@@ -5,7 +5,7 @@ here, so training and prediction always featurize the same way.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -13,6 +13,7 @@ import numpy as np
 from featurize.detect import DetectorConfig, detect_faces
 from featurize.dlib_faces import DESCRIPTOR_DIM, DlibConfig, dlib_analyze
 from featurize.features import SEED_DIM, seed_vector
+from featurize.quality import QualityGate
 from featurize.results import Analysis, FaceFeatures
 from featurize.yunet_sface import DESCRIPTOR_DIM as SFACE_DIM
 from featurize.yunet_sface import YunetConfig, sface_analyze
@@ -28,6 +29,12 @@ class Pipeline:
     # small gallery shows (training.gate), and the cap for faces only a fallback detector found.
     gate_prior: float | None = None
     unclear_cap: float | None = None
+    # The least a face must show to be learned from (training.cleaning); smaller or blurrier
+    # faces in an example photo (a crowd behind the person) neither count nor teach.
+    learnable: QualityGate = field(default_factory=QualityGate)
+    # The least a face must show to be named at all (inference.naming: ``unclear``), chosen by
+    # the per-face cross-validation (bench.per_face); a model's manifest records its own.
+    nameable: QualityGate = field(default_factory=QualityGate)
 
 
 def haar_analyze(
@@ -45,7 +52,10 @@ def haar_analyze(
     return Analysis(detections, faces)
 
 
-SFACE_PRIOR = 1.10  # placeholder until measured
+# The largest distance the per-face cross-validation's calibration chose (bystanders as
+# negatives: 1.04-1.07 over five folds, bench.per_face): the cap for a gallery too small to
+# show how close an outsider comes.
+SFACE_PRIOR = 1.07
 
 PIPELINES: dict[str, Pipeline] = {
     # Haar face (1.3, 5) with >= 2 Haar eyes; 32x32 BGR + 32x32 db1 wavelet image.
@@ -64,7 +74,7 @@ PIPELINES: dict[str, Pipeline] = {
         gate_prior=0.57,
         unclear_cap=0.54,
     ),
-    # YuNet on a <= 640 px copy (score >= 0.5), 5-landmark alignment on the full photo, 128-d
+    # YuNet on a <= 480 px copy (score >= 0.5), 5-landmark alignment on the full photo, 128-d
     # SFace descriptor, L2-normalised; each face measured for clarity (featurize.quality).
     "sface": Pipeline(
         name="sface",
@@ -73,6 +83,7 @@ PIPELINES: dict[str, Pipeline] = {
         open_set=True,
         gate_prior=SFACE_PRIOR,
         unclear_cap=SFACE_PRIOR,
+        learnable=QualityGate(min_side=40, min_score=0.6),
     ),
 }
 

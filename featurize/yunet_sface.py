@@ -23,10 +23,13 @@ DESCRIPTOR_DIM = 128
 class YunetConfig:
     """``score_threshold``: YuNet's own confidence below which a box is dropped (OpenCV Zoo's
     default 0.9 misses turned and small faces; 0.5 found a face in 99.7 % of the shared
-    photos). ``max_detect_side``: the longest side of the searched copy."""
+    photos). ``max_detect_side``: the longest side of the searched copy: 480 px named faces
+    as well as 640 px by the per-face cross-validation (the faces it misses are too small to
+    name) at 0.95x the seed's median cost instead of 1.10x (bench.per_face,
+    bench.pipeline_cost; docs/model-report.md)."""
 
     score_threshold: float = 0.5
-    max_detect_side: int = 640
+    max_detect_side: int = 480
 
 
 @dataclass(frozen=True)

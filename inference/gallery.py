@@ -18,12 +18,18 @@ GALLERY_FILE = "gallery.npz"
 
 @dataclass(frozen=True)
 class Gallery:
-    """Row i: a face's vector, its person's name, its photo's SHA-256 and its box (x, y, w, h)."""
+    """Row i: a face's vector, its person's name, its photo's SHA-256 and its box (x, y, w, h).
+
+    ``outsiders``: faces of nobody the model knows (bystanders in its training photos and
+    strangers), kept so that a model trained later on the same pipeline calibrates its unknown
+    rule against them too (training.gate); empty in galleries written before 2026-12-04.
+    """
 
     vectors: np.ndarray
     names: np.ndarray
     sha256: np.ndarray
     boxes: np.ndarray
+    outsiders: np.ndarray | None = None
 
 
 def save_gallery(out_dir: Path, gallery: Gallery) -> str:
@@ -36,6 +42,11 @@ def save_gallery(out_dir: Path, gallery: Gallery) -> str:
             names=gallery.names.astype(str),
             sha256=gallery.sha256.astype(str),
             boxes=gallery.boxes.astype(np.int32),
+            outsiders=(
+                gallery.outsiders
+                if gallery.outsiders is not None
+                else np.empty((0, gallery.vectors.shape[1]))
+            ).astype(np.float32),
         )
     return sha256_bytes(path.read_bytes())
 
@@ -50,4 +61,7 @@ def load_gallery(model_dir: Path, manifest: dict) -> Gallery:
     if sha256_bytes(data) != expected:
         raise ModelError(f"refusing {path}: its SHA-256 does not match the manifest's")
     with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-        return Gallery(arrays["vectors"], arrays["names"], arrays["sha256"], arrays["boxes"])
+        outsiders = arrays["outsiders"] if "outsiders" in arrays.files else None
+        return Gallery(
+            arrays["vectors"], arrays["names"], arrays["sha256"], arrays["boxes"], outsiders
+        )

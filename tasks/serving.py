@@ -37,9 +37,9 @@ def shipped_model(model_dir: str | None) -> ShippedModel:
         bundle.classes,
         report,
         *(
-            (gallery.vectors, gallery.names, gallery.sha256, gallery.boxes)
+            (gallery.vectors, gallery.names, gallery.sha256, gallery.boxes, gallery.outsiders)
             if gallery
-            else (None,) * 4
+            else (None,) * 5
         ),
     )
 

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from celery.exceptions import SoftTimeLimitExceeded
 
 from config import Settings
@@ -21,6 +22,7 @@ from featurize import get_pipeline
 from inference.artifacts import build_manifest, dump_estimator
 from tasks.enrolment import SERVICE_PIPELINE
 from tasks.processing import not_run
+from tasks.serving import shipped_model
 from tasks.storing import store_with_retry
 from training.fit import fit
 
@@ -46,11 +48,29 @@ class Trained:
     people: list[dict[str, Any]]
 
 
-def _model(claim: model_versions.RunClaim, snapshot: model_versions.Snapshot) -> Trained:
+def _outsiders(pipeline: str, settings: Settings):
+    """The shipped model's faces of nobody it knows, when they share the run's pipeline: the
+    unknown rule then sees bystanders and strangers, not only the owner's own people."""
+    shipped = shipped_model(settings.model_dir)
+    if shipped.manifest.get("pipeline") != pipeline or shipped.outsiders is None:
+        return None
+    return shipped.outsiders.astype(np.float64) if len(shipped.outsiders) else None
+
+
+def _model(
+    claim: model_versions.RunClaim, snapshot: model_versions.Snapshot, settings: Settings
+) -> Trained:
     """The model of the snapshot's people, with its manifest and report."""
     pipeline = get_pipeline(SERVICE_PIPELINE)
     names = [p["name"] for p in snapshot.people]
-    fitted = fit(snapshot.vectors, snapshot.labels, names, pipeline, progress=False)
+    fitted = fit(
+        snapshot.vectors,
+        snapshot.labels,
+        names,
+        pipeline,
+        progress=False,
+        bystanders=_outsiders(pipeline.name, settings),
+    )
     model_bytes = dump_estimator(fitted.estimator)
     manifest = build_manifest(
         model_bytes,
@@ -73,7 +93,7 @@ def _train(claim: model_versions.RunClaim, settings: Settings) -> Trained | tupl
     if len(snapshot.people) < MIN_PEOPLE:
         return "too_few_people", _too_few(snapshot)
     try:
-        return _model(claim, snapshot)
+        return _model(claim, snapshot, settings)
     except SoftTimeLimitExceeded:
         return "timeout", f"training took over {settings.train_time_limit_s - 10} s"
     except Exception as exc:  # a run must end with a reason, never hang or vanish

@@ -2,8 +2,10 @@
 
 Rejection reasons: ``duplicate`` (same bytes as an earlier photo), an image error code
 (``not_an_image``, ``corrupt_image``, ...), ``no_face``, ``no_two_eyes`` (seed pipeline),
-``several_faces`` (which face is the person's is ambiguous), ``unclear_face`` (only the
-fallback detector found it: fine to name, not to learn from). The service's enrolment of a
+``several_faces`` (which face is the person's is ambiguous), ``unclear_face`` (too small,
+blurred or turned by the pipeline's ``learnable`` gate, or only the fallback detector found it:
+fine to box, not to learn from). Faces under the ``learnable`` gate (a crowd far behind the
+person) do not make a photo ambiguous. The service's enrolment of a
 person's example photos applies the same ``judge``.
 """
 
@@ -45,14 +47,22 @@ def judge(data: bytes, pipeline: Pipeline) -> Judgement:
         return Judgement("no_face", "no face was found in the photo", pixels)
     if not analysis.faces:
         return Judgement("no_two_eyes", "no face with two visible eyes was found", pixels)
-    if len(analysis.faces) > 1:
+    usable = [face for face in analysis.faces if pipeline.learnable.admits(face.quality)]
+    if not usable:
         return Judgement(
-            "several_faces",
-            f"the photo has {len(analysis.faces)} faces, so which one is the person's is "
-            "ambiguous: use a photo where theirs is the only face",
+            "unclear_face",
+            "the face is too small, blurred or turned away to learn from: use a photo with a "
+            "clear, frontal face",
             pixels,
         )
-    face = analysis.faces[0]
+    if len(usable) > 1:
+        return Judgement(
+            "several_faces",
+            f"the photo has {len(usable)} clear faces, so which one is the person's is "
+            "ambiguous: use a photo where theirs is the only clear face",
+            pixels,
+        )
+    face = usable[0]
     if not face.clear:
         return Judgement(
             "unclear_face",

@@ -23,6 +23,7 @@ class FittedModel:
     held_out: dict[str, Any]  # cross-validated figures of the chosen model
     rule: dict[str, Any]  # unknown_threshold, distance_threshold, calibration
     folds: int
+    quality_gate: dict[str, float]  # which faces may be named at all (inference.naming)
 
     def manifest_fields(self) -> dict[str, Any]:
         """What a manifest records of the fit (model, parameters, the unknown rule)."""
@@ -33,6 +34,7 @@ class FittedModel:
             "distance_threshold": self.rule["distance_threshold"],
             "unclear_distance_threshold": self.rule["unclear_distance_threshold"],
             "cv_folds": self.folds,
+            "quality_gate": self.quality_gate,
         }
 
     def report(self) -> dict[str, Any]:
@@ -55,13 +57,16 @@ def fit(
     strangers: np.ndarray | None = None,
     progress: bool = True,
     bystanders: np.ndarray | None = None,
+    photos: np.ndarray | None = None,
+    bystander_photos: np.ndarray | None = None,
 ) -> FittedModel:
     """Search, judge by cross-validation, calibrate ``unknown``, refit on everything.
 
     ``y`` holds class indices into ``names``; every class needs at least two examples.
     ``choose`` is "svm" (what the seed deploys) or "best" (by held-out accuracy).
     ``strangers`` are vectors of people the model must not name, for the calibration;
-    ``bystanders`` the other faces of the photos the examples came from (training.gate).
+    ``bystanders`` the other faces of the photos the examples came from, ``photos`` and
+    ``bystander_photos`` which photo each example and bystander is from (training.gate).
     """
     results = search(x, y, seed, progress)
     chosen = (
@@ -76,5 +81,7 @@ def fit(
         **held_out_figures(y, chosen.held_out_predictions, names),
         "method": f"{folds}-fold cross-validation over all {len(y)} examples",
     }
-    rule = unknown_rule(pipeline, x, y, cut, strangers, bystanders)
-    return FittedModel(model.fit(x, y), results, chosen, held_out, rule, folds)
+    rule = unknown_rule(pipeline, x, y, cut, strangers, bystanders, photos, bystander_photos)
+    return FittedModel(
+        model.fit(x, y), results, chosen, held_out, rule, folds, pipeline.nameable.as_dict()
+    )

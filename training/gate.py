@@ -63,6 +63,22 @@ def grid_for(prior: float) -> np.ndarray:
     return np.round(np.arange(round(prior * 0.53, 2), round(prior * 1.4, 2) + 1e-4, 0.01), 2)
 
 
+def bystander_distances(
+    vectors: np.ndarray,
+    bystanders: np.ndarray | None,
+    photos: np.ndarray | None = None,
+    bystander_photos: np.ndarray | None = None,
+) -> np.ndarray:
+    """Each bystander's distance to the nearest example from another photo than its own."""
+    if bystanders is None or not len(bystanders):
+        return np.array([])
+    distances = pairwise_distances(np.asarray(bystanders, dtype=np.float64), vectors)
+    if photos is not None and bystander_photos is not None:
+        distances[np.asarray(bystander_photos)[:, None] == np.asarray(photos)[None, :]] = np.inf
+    nearest = distances.min(axis=1)
+    return nearest[np.isfinite(nearest)]
+
+
 def threshold(strangers: np.ndarray, prior: float = PRIOR) -> float:
     """The largest grid threshold naming at most FALSE_ACCEPT of ``strangers``, capped at prior."""
     grid = grid_for(prior)
@@ -83,6 +99,8 @@ def calibrate(
     bystanders: np.ndarray | None = None,
     prior: float = PRIOR,
     unclear_cap: float = UNCLEAR_CAP,
+    photos: np.ndarray | None = None,
+    bystander_photos: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The distance threshold and everything a person needs to judge it.
 
@@ -93,14 +111,12 @@ def calibrate(
     each kind of outsider refused (the model report plots them). ``margin`` is the gap between
     the 97th percentile of known distances and the 1st of outsider distances: negative when
     the two overlap. ``prior`` and ``unclear_cap`` are the pipeline's (featurize.pipelines).
+    ``photos`` and ``bystander_photos`` (ids of the photo each example and bystander came
+    from) leave a bystander's own photo out: its distance is to the other photos' examples.
     """
     known = known_distances(vectors, labels)
     outsiders = stranger_distances(vectors, labels, strangers)
-    beside = (
-        pairwise_distances(bystanders, vectors).min(axis=1)
-        if bystanders is not None and len(bystanders)
-        else np.array([])
-    )
+    beside = bystander_distances(vectors, bystanders, photos, bystander_photos)
     negatives = np.concatenate([outsiders, beside])
     chosen = threshold(negatives, prior)
     grid = grid_for(prior)

@@ -16,11 +16,16 @@ photo of its folder's person: its faces are that person's.
 """
 
 import csv
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+import numpy as np
+
+from featurize import ImageError, Pipeline, analyze, decode_image
 from featurize.results import Box
+from training.dataset import Photo
 
 MATCH_IOU = 0.3
 STRANGER, UNSURE, NOT_A_FACE, UNLABELLED = "stranger", "unsure", "not_a_face", "unlabelled"
@@ -106,3 +111,27 @@ class FaceTally:
             "wrong names per 100 photos": share(100 * self.wrong_names, self.photos),
             "name precision": share(self.right_names, self.names),
         }
+
+
+def labelled_bystanders(
+    photos: list[Photo], pipeline: Pipeline, labels: dict[str, list[LabelledFace]], known: set[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The faces of labelled photos that are nobody in ``known`` (strangers, not-faces, faces
+    matching no label; never ``unsure``), as the pipeline describes them, and each one's photo
+    SHA-256: the bystanders the unknown rule is calibrated against (training.gate)."""
+    vectors, digests = [], []
+    for photo in photos:
+        data = photo.path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest not in labels:
+            continue
+        try:
+            image = decode_image(data)
+        except ImageError:
+            continue
+        for face in analyze(image, pipeline).faces:
+            identity = identity_of(face.box, labels[digest], photo.person)
+            if identity != UNSURE and identity not in known:
+                vectors.append(face.vector)
+                digests.append(digest)
+    return np.array(vectors).reshape(len(vectors), pipeline.dim), np.array(digests)

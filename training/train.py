@@ -13,6 +13,7 @@ from inference.gallery import Gallery, save_gallery
 from training.cleaning import Sample, Verdict, clean, stranger_vectors
 from training.dataset import list_photos
 from training.fit import FittedModel, fit
+from training.per_face import labelled_bystanders, load_face_labels
 
 MIN_PHOTOS_PER_PERSON = 4
 
@@ -21,10 +22,11 @@ MIN_PHOTOS_PER_PERSON = 4
 class TrainingConfig:
     data_dir: Path
     out_dir: Path
-    pipeline: str = "dlib"
+    pipeline: str = "sface"
     seed: int = 0
     choose: str = "svm"  # "svm" as the seed deploys, or "best" by held-out accuracy
     strangers_dir: Path | None = None  # people to refuse, for the unknown rule's calibration
+    face_labels: Path | None = None  # faces labelled by eye (labels/): bystanders to refuse
     progress: bool = True
 
 
@@ -47,12 +49,13 @@ def _check_counts(samples: list[Sample], people: list[str]) -> None:
         )
 
 
-def gallery_of(samples: list[Sample]) -> Gallery:
+def gallery_of(samples: list[Sample], outsiders: np.ndarray | None = None) -> Gallery:
     return Gallery(
         np.stack([s.vector for s in samples]),
         np.array([s.photo.person for s in samples]),
         np.array([s.sha256 for s in samples]),
         np.array([[s.box.x, s.box.y, s.box.w, s.box.h] for s in samples]),
+        outsiders,
     )
 
 
@@ -69,15 +72,33 @@ def train(config: TrainingConfig) -> TrainingRun:
         if config.strangers_dir and pipeline.open_set
         else None
     )
+    bystanders, bystander_photos = (
+        labelled_bystanders(photos, pipeline, load_face_labels(config.face_labels), set(people))
+        if config.face_labels and pipeline.open_set
+        else (None, None)
+    )
     x = np.stack([s.vector for s in samples])
     y = np.array([class_dictionary[s.photo.person] for s in samples])
-    fitted = fit(x, y, people, pipeline, config.seed, config.choose, strangers, config.progress)
+    fitted = fit(
+        x,
+        y,
+        people,
+        pipeline,
+        config.seed,
+        config.choose,
+        strangers,
+        config.progress,
+        bystanders,
+        np.array([s.sha256 for s in samples]),
+        bystander_photos,
+    )
     extra: dict[str, Any] = {
         "pipeline": pipeline.name,
         **fitted.manifest_fields(),
         "training": {
             "data_dir": config.data_dir.name,
             "strangers_dir": config.strangers_dir.name if config.strangers_dir else None,
+            "face_labels": config.face_labels.name if config.face_labels else None,
             "seed": config.seed,
             "choose": config.choose,
             "photos": len(photos),
@@ -86,7 +107,9 @@ def train(config: TrainingConfig) -> TrainingRun:
     }
     config.out_dir.mkdir(parents=True, exist_ok=True)
     if pipeline.open_set:
-        extra["gallery_sha256"] = save_gallery(config.out_dir, gallery_of(samples))
+        outsiders = [v for v in (bystanders, strangers) if v is not None and len(v)]
+        gallery = gallery_of(samples, np.concatenate(outsiders) if outsiders else None)
+        extra["gallery_sha256"] = save_gallery(config.out_dir, gallery)
     run = TrainingRun(samples, verdicts, class_dictionary, fitted)
     run.manifest = save_model(config.out_dir, fitted.estimator, class_dictionary, extra)
     return run
