@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -283,6 +284,17 @@ class WorkerHeartbeat(Base):
 
     host: Mapped[str] = mapped_column(String(128), primary_key=True)
     beat_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GivenUpCount(Base):
+    """How many items of one kind of work were failed ``too_many_attempts``, ever: kept with the
+    work (db.given_up adds to it in the transaction that fails them), so it survives restarts,
+    replicas and retention, and any API process can serve it (metrics.given_up)."""
+
+    __tablename__ = "given_up_counts"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)  # job, example, training_run
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class DeliveryStatus(enum.StrEnum):
