@@ -302,6 +302,7 @@ class DeliveryStatus(enum.StrEnum):
     sending = "sending"  # an attempt is under way
     succeeded = "succeeded"  # the receiver answered 2xx
     failed = "failed"  # every attempt failed: given up
+    skipped = "skipped"  # a progress event not sent: its batch's or job's final one exists
 
 
 class WebhookDelivery(Base):

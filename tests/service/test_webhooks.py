@@ -3,6 +3,7 @@ retries with one webhook-id, attempts visible, private receivers refused at subm
 
 import itertools
 import json
+import threading
 import time
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from standardwebhooks import Webhook
 
 from cli.embedded_redis import free_port
 from config.api_keys import digest
+from db.deliveries import EVENTS
 from db.models import DeliveryStatus, Job, JobStatus, WebhookDelivery, new_id, utcnow
 from db.session import unit_of_work
 from tests.service.fixtures import running_service
@@ -22,7 +24,7 @@ from tests.service.learning import Client
 from tests.service.receiver import receiver
 from webhooks.signing import new_message_id
 
-OWNERS = 9
+OWNERS = 12
 RETRY_WAITS = "1,1"  # three attempts in all
 
 
@@ -107,7 +109,10 @@ def test_batch_events_are_signed_and_carry_the_batch_as_get_returns_it(
 ):
     secret = secret_for(client)
     base, root = photos
-    urls = [url_for_photo(base, root, path) for path, _ in kept_photos[:3]]
+    urls = [url_for_photo(base, root, path) for path, _ in kept_photos[:2]]
+    # the last to end: progress events go while it is held (a progress event still unsent
+    # when the final one is written is skipped, not sent)
+    urls.append(url_for_photo(base, root, kept_photos[2][0], delay_s=3))
     urls.append("http://127.0.0.1:9/gone.jpg")
     response = client.post(
         "/api/v1/batches",
@@ -136,9 +141,52 @@ def test_batch_events_are_signed_and_carry_the_batch_as_get_returns_it(
     assert len(set(ids)) == len(ids), "one webhook-id per event"
 
     listed = settled_deliveries(client, f"/api/v1/batches/{batch['id']}/deliveries")
-    assert sorted(d["id"] for d in listed) == sorted(ids)
-    assert all(d["status"] == "succeeded" and d["attempts"] == 1 for d in listed)
-    assert all(d["tries"][0]["status_code"] == 200 for d in listed)
+    sent = [d for d in listed if d["status"] != "skipped"]
+    skipped = [d["event"] for d in listed if d["status"] == "skipped"]
+    assert set(skipped) <= {"batch.progress"}, "only a progress event the final one made stale"
+    assert sorted(d["id"] for d in sent) == sorted(ids)
+    assert all(d["status"] == "succeeded" and d["attempts"] == 1 for d in sent)
+    assert all(d["tries"][0]["status_code"] == 200 for d in sent)
+
+
+def test_a_progress_event_never_reaches_the_receiver_after_the_final_one(
+    client, hook, photos, kept_photos
+):
+    """The receiver holds the first progress event until the final one arrives (or its sender
+    gives up on it), then answers 500: its retry would come after the final event. It must not
+    come at all, and the final event must not overtake the held one."""
+    secret = secret_for(client)
+    final_seen, held = threading.Event(), []
+
+    def answer(request) -> int:
+        event = json.loads(request.body)["type"]
+        if event == "batch.progress" and not held:
+            held.append(request)
+            final_seen.wait(timeout=15)
+            return 500
+        if event in ("batch.completed", "batch.failed"):
+            final_seen.set()
+        return 200
+
+    hook.answer_with = answer
+    base, root = photos
+    urls = ["http://127.0.0.1:9/gone.jpg", url_for_photo(base, root, kept_photos[0][0], delay_s=2)]
+    response = client.post(
+        "/api/v1/batches",
+        json={"urls": urls, "webhook": f"{hook.base}/order", "webhook_events": list(EVENTS)},
+    )
+    assert response.status_code == 202, response.text
+    batch = client.wait_batch(response.json()["id"])
+    assert batch["counts"]["succeeded"] == 1
+    listed = settled_deliveries(client, f"/api/v1/batches/{batch['id']}/deliveries")
+    assert held, "a progress event was sent while the batch ran"
+    types = [verified(secret, r)["type"] for r in hook.at("/order")]
+    assert types.count("batch.completed") == 1
+    assert "batch.progress" not in types[types.index("batch.completed") :], types
+    by_event = {d["event"]: d for d in listed}
+    assert by_event["batch.completed"]["status"] == "succeeded"
+    progress = [d for d in listed if d["event"] == "batch.progress"]
+    assert [d["status"] for d in progress] == ["skipped"], "its retry was dropped, not sent"
 
 
 def delivery_counts(client: Client) -> dict[str, float]:
