@@ -143,6 +143,10 @@ class ClassesSchema(Schema):
 class WebhookSecretSchema(Schema):
     secret = fields.String(metadata={"description": "whsec_ + base64 key; shown only once"})
     created_at = fields.DateTime()
+    previous_valid_until = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "the replaced secret signs too until then; null: none replaced"},
+    )
 
 
 class DeliveryTrySchema(Schema):

@@ -274,6 +274,9 @@ class Owner(Base):
     # signs webhooks; kept in clear because signing needs it (shown once when created)
     webhook_secret: Mapped[str | None] = mapped_column(String(64), default=None)
     webhook_secret_at: Mapped[datetime | None] = mapped_column(default=None)
+    # the secret a rotation replaced: it signs too, next to the new one, until ..._until
+    webhook_previous_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    webhook_previous_until: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class WorkerHeartbeat(Base):

@@ -5,13 +5,14 @@ import itertools
 import json
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from cli.embedded_redis import free_port
 from config.api_keys import digest
@@ -26,6 +27,7 @@ from webhooks.signing import new_message_id
 
 OWNERS = 12
 RETRY_WAITS = "1,1"  # three attempts in all
+OVERLAP_S = 6  # a rotated secret signs next to the new one this long
 
 
 def owner_key(index: int) -> str:
@@ -45,6 +47,7 @@ def hooked(own_database_url, redis_url, tmp_path_factory):
         CELEBCLF_WEBHOOK_RETRY_SCHEDULE=RETRY_WAITS,
         CELEBCLF_WEBHOOK_PROGRESS_INTERVAL="0",
         CELEBCLF_WEBHOOK_TIMEOUT="3",
+        CELEBCLF_WEBHOOK_SECRET_OVERLAP=str(OVERLAP_S),
         CELEBCLF_RATE_LIMIT_ITEMS="1000000/minute",
         CELEBCLF_WORKER_METRICS_PORT=str(port),
     ) as service:
@@ -72,6 +75,7 @@ def secret_for(client: Client) -> str:
     assert response.status_code == 201, response.text
     secret = response.json()["secret"]
     assert secret.startswith("whsec_")
+    assert response.json()["previous_valid_until"] is None, "a first secret replaces none"
     return secret
 
 
@@ -305,7 +309,9 @@ def test_multipart_submit_takes_the_webhook_fields(client, hook, kept_photos):
     assert event["data"]["answer"] == person == job["answer"]
 
 
-def test_a_rotated_secret_signs_the_next_attempts(client, hook):
+def test_a_rotated_secret_signs_next_to_the_new_one_until_the_overlap_ends(client, hook):
+    """During the overlap a receiver holding either secret accepts every attempt (a retry of
+    an older event too); after it, only the new secret's."""
     old = secret_for(client)
     hook.answers["/rotate"] = [500]
     client.post(
@@ -314,11 +320,25 @@ def test_a_rotated_secret_signs_the_next_attempts(client, hook):
     )
     first = hook.wait_for("/rotate", 1)[0]
     verified(old, first)
-    new = secret_for(client)
+    assert len(first.headers["webhook-signature"].split()) == 1, "one secret before a rotation"
+    rotated = client.post("/api/v1/webhooks/secret").json()
+    new = rotated["secret"]
+    until = datetime.fromisoformat(rotated["previous_valid_until"])
+    assert until - datetime.fromisoformat(rotated["created_at"]) == timedelta(seconds=OVERLAP_S)
     second = hook.wait_for("/rotate", 2)[1]
-    verified(new, second)
-    with pytest.raises(Exception, match="No matching signature"):
-        verified(old, second)
+    assert second.at < until.timestamp(), "the retry came after the overlap: make it longer"
+    assert verified(old, second) == verified(new, second)
+    assert len(second.headers["webhook-signature"].split()) == 2
+
+    time.sleep(max(0.0, until.timestamp() - time.time()) + 0.5)
+    client.post(
+        "/api/v1/jobs",
+        json={"url": "http://127.0.0.1:9/gone.jpg", "webhook": f"{hook.base}/after"},
+    )
+    (after,) = hook.wait_for("/after", 1)
+    verified(new, after)
+    with pytest.raises(WebhookVerificationError, match="No matching signature"):
+        verified(old, after)
 
 
 def test_another_owners_deliveries_are_not_found(hooked, client, hook):
