@@ -17,10 +17,12 @@ TEXT = {"text/plain": {"schema": {"type": "string"}}}
 @blp.route("/metrics")
 @blp.doc(responses={"200": {"description": "Prometheus text exposition", "content": TEXT}})
 def metrics_text() -> Response:
-    """Counters and histograms of the API's processes, queue depth, unfinished jobs."""
+    """Counters and histograms of the API's processes, queue depth, unfinished jobs, work
+    given up."""
     from metrics.backlog import Backlog  # prometheus_client: only once the app serves
     from metrics.exposition import render
+    from metrics.given_up import GivenUp
     from tasks.queue_depth import queue_length
 
-    body, content_type = render(Backlog(settings(), queue_length))
+    body, content_type = render(Backlog(settings(), queue_length), GivenUp(settings()))
     return Response(body, content_type=content_type)

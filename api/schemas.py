@@ -3,6 +3,7 @@
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from bodies.schemas import BatchSchema, ErrorDetailSchema, JobSchema
+from db.models import DeliveryStatus
 
 
 class StrictSchema(Schema):
@@ -142,6 +143,10 @@ class ClassesSchema(Schema):
 class WebhookSecretSchema(Schema):
     secret = fields.String(metadata={"description": "whsec_ + base64 key; shown only once"})
     created_at = fields.DateTime()
+    previous_valid_until = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "the replaced secret signs too until then; null: none replaced"},
+    )
 
 
 class DeliveryTrySchema(Schema):
@@ -155,7 +160,10 @@ class DeliverySchema(Schema):
     id = fields.String(metadata={"description": "the webhook-id header of every attempt"})
     event = fields.String(metadata={"description": "e.g. batch.completed, job.failed"})
     url = fields.String()
-    status = fields.String(validate=validate.OneOf(["pending", "sending", "succeeded", "failed"]))
+    status = fields.String(
+        validate=validate.OneOf(list(DeliveryStatus)),
+        metadata={"description": "skipped: a progress event its final event made stale"},
+    )
     attempts = fields.Integer()
     next_attempt_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()

@@ -3,6 +3,7 @@ delivery attempts."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_smorest import Blueprint
 from sqlalchemy import update
@@ -89,16 +90,28 @@ def read_subscription(fields: Mapping) -> Subscription | None:
 @blp.route("/webhooks/secret", methods=["POST"])
 @blp.response(201, WebhookSecretSchema)
 def rotate_secret():
-    """Create or rotate your webhook signing secret. It is shown only in this answer; events
-    are signed with the newest secret from their next attempt on."""
+    """Create or rotate your webhook signing secret. It is shown only in this answer. From
+    their next attempt on, events are signed with it and, until ``previous_valid_until``
+    (CELEBCLF_WEBHOOK_SECRET_OVERLAP later), with the secret it replaced too."""
     owner, secret, now = seeded_owner(), new_secret(), utcnow()
+    until = now + timedelta(seconds=settings().webhook_secret_overlap_s)
     with unit_of_work(settings().database_url) as session:
-        session.execute(
+        replaced = session.scalars(
             update(Owner)
             .where(Owner.owner == owner)
-            .values(webhook_secret=secret, webhook_secret_at=now)
-        )
-    return {"secret": secret, "created_at": now}
+            .values(
+                webhook_previous_secret=Owner.webhook_secret,  # the value before this update
+                webhook_previous_until=until,
+                webhook_secret=secret,
+                webhook_secret_at=now,
+            )
+            .returning(Owner.webhook_previous_secret)
+        ).one_or_none()
+    return {
+        "secret": secret,
+        "created_at": now,
+        "previous_valid_until": until if replaced else None,
+    }
 
 
 def serialize_delivery(delivery: WebhookDelivery) -> dict:

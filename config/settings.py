@@ -102,6 +102,7 @@ class Settings:
     webhook_timeout_s: float
     webhook_retry_schedule_s: tuple[float, ...]
     webhook_progress_interval_s: float
+    webhook_secret_overlap_s: float
     idempotency_ttl_s: int
     idempotency_abandoned_s: float
     metrics_dir: Path
@@ -156,6 +157,7 @@ class Settings:
             webhook_timeout_s=float(get("WEBHOOK_TIMEOUT", "10")),
             webhook_retry_schedule_s=_seconds(get("WEBHOOK_RETRY_SCHEDULE", RETRY_SCHEDULE)),
             webhook_progress_interval_s=float(get("WEBHOOK_PROGRESS_INTERVAL", "10")),
+            webhook_secret_overlap_s=float(get("WEBHOOK_SECRET_OVERLAP", "86400")),
             idempotency_ttl_s=int(get("IDEMPOTENCY_TTL", "86400")),
             idempotency_abandoned_s=float(get("IDEMPOTENCY_ABANDONED", "300")),
             metrics_dir=Path(get("METRICS_DIR", "") or data_dir / "metrics").resolve(),

@@ -2,14 +2,15 @@
 once, one worker holds an attempt, and an attempt whose worker vanished goes back to pending.
 
 A delivery is ``pending`` (until ``next_attempt_at``) -> ``sending`` -> ``succeeded``, or back
-to ``pending`` after a failed attempt, or ``failed`` once the retry schedule is spent.
+to ``pending`` after a failed attempt, or ``failed`` once the retry schedule is spent; a
+progress event whose batch's (or job's) final event exists is ``skipped`` instead of sent.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 
-from sqlalchemy import exists, literal, or_, select, tuple_, update
+from sqlalchemy import and_, exists, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -77,9 +78,63 @@ def take_progress(session: Session, batch_id: str, interval_s: float) -> bool:
     return taken.rowcount == 1
 
 
+def _siblings(delivery: WebhookDelivery, events: Iterable[str]):
+    """The other deliveries of the delivery's batch (or job) whose event is one of ``events``."""
+    column = WebhookDelivery.batch_id if delivery.batch_id else WebhookDelivery.job_id
+    kind = delivery.event.split(".")[0]
+    return and_(
+        column == (delivery.batch_id or delivery.job_id),
+        WebhookDelivery.id != delivery.id,
+        WebhookDelivery.event.in_([f"{kind}.{event}" for event in events]),
+    )
+
+
+def _lock_parent(session: Session, delivery_id: str) -> None:
+    """Hold the delivery's batch (or job) row until commit, so claims of its deliveries happen
+    one at a time (a row lock on PostgreSQL; on SQLite the write takes the one write lock)."""
+    for model, column in ((Batch, WebhookDelivery.batch_id), (Job, WebhookDelivery.job_id)):
+        parent = select(column).where(WebhookDelivery.id == delivery_id).scalar_subquery()
+        session.execute(
+            update(model)
+            .where(model.id == parent)
+            .values(webhook_due=model.webhook_due)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _out_of_order(session: Session, delivery: WebhookDelivery, now) -> bool:
+    """True when sending now could put a progress event after the final one: a progress
+    event whose final event exists is skipped for good; a final event waits (for the next
+    sweep) while a progress attempt of its batch or job is under way."""
+    if delivery.event.endswith(".progress"):
+        if not session.scalar(select(exists().where(_siblings(delivery, FINAL_EVENTS)))):
+            return False
+        values = {"status": DeliveryStatus.skipped, "finished_at": now, "enqueued_at": None}
+    else:
+        sending = _siblings(delivery, ("progress",))
+        sending = and_(sending, WebhookDelivery.status == DeliveryStatus.sending)
+        if not session.scalar(select(exists().where(sending))):
+            return False
+        values = {"enqueued_at": None}  # due again: the sweeper sends it once the way is clear
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery.id, WebhookDelivery.status == DeliveryStatus.pending)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
 def claim(session: Session, delivery_id: str) -> WebhookDelivery | None:
-    """Hold the delivery for one attempt, if it is pending and due; else None."""
+    """Hold the delivery for one attempt, if it is pending, due, and in order (a receiver
+    never gets a progress event after its batch's or job's final one); else None."""
     now = utcnow()
+    _lock_parent(session, delivery_id)
+    delivery = session.get(WebhookDelivery, delivery_id, populate_existing=True)
+    if delivery is None or delivery.status != DeliveryStatus.pending:
+        return None
+    if _out_of_order(session, delivery, now):
+        return None
     taken = session.execute(
         update(WebhookDelivery)
         .where(

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -273,6 +274,9 @@ class Owner(Base):
     # signs webhooks; kept in clear because signing needs it (shown once when created)
     webhook_secret: Mapped[str | None] = mapped_column(String(64), default=None)
     webhook_secret_at: Mapped[datetime | None] = mapped_column(default=None)
+    # the secret a rotation replaced: it signs too, next to the new one, until ..._until
+    webhook_previous_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    webhook_previous_until: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class WorkerHeartbeat(Base):
@@ -285,11 +289,23 @@ class WorkerHeartbeat(Base):
     beat_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class GivenUpCount(Base):
+    """How many items of one kind of work were failed ``too_many_attempts``, ever: kept with the
+    work (db.given_up adds to it in the transaction that fails them), so it survives restarts,
+    replicas and retention, and any API process can serve it (metrics.given_up)."""
+
+    __tablename__ = "given_up_counts"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)  # job, example, training_run
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class DeliveryStatus(enum.StrEnum):
     pending = "pending"  # waiting for its next attempt (next_attempt_at)
     sending = "sending"  # an attempt is under way
     succeeded = "succeeded"  # the receiver answered 2xx
     failed = "failed"  # every attempt failed: given up
+    skipped = "skipped"  # a progress event not sent: its batch's or job's final one exists
 
 
 class WebhookDelivery(Base):

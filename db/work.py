@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from db import given_up
 from db.heartbeats import claimant_silent
 from db.models import utcnow
 
@@ -39,6 +40,11 @@ class WorkKind:
     failed: str = "failed"
     payload: InstrumentedAttribute | None = None
     failed_values: tuple[tuple[str, object], ...] = ()  # also set when it gives up
+
+    @property
+    def label(self) -> str:
+        """The kind as a metric label: ``job``, ``example``, ``training_run``."""
+        return self.noun.replace(" ", "_")
 
 
 def claimant() -> str:
@@ -96,12 +102,13 @@ def _drop_payloads(session: Session, kind: WorkKind, ids) -> None:
 
 
 def _give_up(session: Session, kind: WorkKind, where, max_attempts: int, now: datetime) -> int:
-    """Fail the matching items that used all their attempts, and drop their bytes."""
+    """Fail the matching items that used all their attempts, drop their bytes, and count them
+    (db.given_up, in this transaction: whoever notices, the sweeper or a worker's claim)."""
     model = kind.model
     ids = list(session.scalars(select(model.id).where(where, model.attempts >= max_attempts)))
     if not ids:
         return 0
-    session.execute(
+    failed = session.scalars(
         update(model)
         .where(model.id.in_(ids), where)
         .values(
@@ -112,9 +119,13 @@ def _give_up(session: Session, kind: WorkKind, where, max_attempts: int, now: da
             updated_at=now,
             **dict(kind.failed_values),
         )
-    )
-    _drop_payloads(session, kind, ids)
-    return len(ids)
+        .returning(model.id)
+    ).all()
+    if not failed:
+        return 0
+    _drop_payloads(session, kind, failed)
+    given_up.add(session, kind.label, len(failed))
+    return len(failed)
 
 
 def _take(session, kind: WorkKind, item_id: str, claimable, max_attempts, now, returning):

@@ -11,12 +11,13 @@ from sqlalchemy.exc import OperationalError
 
 from config import Settings, get_settings
 from db import deliveries
-from db.models import Owner
+from db.models import Owner, utcnow
 from db.session import unit_of_work
 from metrics.events import record_webhook_delivery
 from tasks.celery_app import celery_app
 from tasks.storing import store_with_retry
 from webhooks.sender import Attempt, post_event
+from webhooks.signing import signing_secrets
 
 log = logging.getLogger("celebclf.webhooks")
 TASK = "celebclf.deliver_webhook"
@@ -38,6 +39,18 @@ def enqueue_deliveries(settings: Settings, ids: Sequence[str]) -> None:
         )
 
 
+def owner_secrets(owner: Owner | None) -> list[str]:
+    """The secrets that sign the owner's events now (a rotated one too, during its overlap)."""
+    if owner is None:
+        return []
+    return signing_secrets(
+        owner.webhook_secret,
+        owner.webhook_previous_secret,
+        owner.webhook_previous_until,
+        utcnow(),
+    )
+
+
 def attempt_delivery(settings: Settings, delivery_id: str) -> str:
     """One attempt, if the delivery is due and nobody holds it; returns what happened."""
     with unit_of_work(settings.database_url) as session:
@@ -45,12 +58,12 @@ def attempt_delivery(settings: Settings, delivery_id: str) -> str:
         owner = delivery and session.get(Owner, delivery.owner)
     if delivery is None:
         return "not_due"
-    secret = owner.webhook_secret if owner else None
-    if secret:
+    secrets = owner_secrets(owner)
+    if secrets:
         attempt = post_event(
             delivery.url,
             delivery.body,
-            secret,
+            secrets,
             delivery.id,
             settings.webhook_timeout_s,
             settings.fetch_allow_private,

@@ -4,6 +4,7 @@ Only a 2xx answer counts: a redirect is not followed (a receiver moves by changi
 """
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import urllib3
@@ -31,19 +32,20 @@ class Attempt:
 def post_event(
     url: str,
     body: str,
-    secret: str,
+    secrets: Sequence[str],
     message_id: str,
     timeout_s: float,
     allow_private: tuple[Network, ...],
 ) -> Attempt:
-    """POST ``body`` signed for this moment; never raises for the receiver's faults."""
+    """POST ``body`` signed for this moment with each of ``secrets``; never raises for the
+    receiver's faults."""
     started = time.monotonic()
 
     def took() -> int:
         return round((time.monotonic() - started) * 1000)
 
     headers = {
-        **signed_headers(secret, message_id, int(time.time()), body),
+        **signed_headers(secrets, message_id, int(time.time()), body),
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
     }

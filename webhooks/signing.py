@@ -1,10 +1,13 @@
 """Standard Webhooks signatures (https://www.standardwebhooks.com): a receiver checks
-``webhook-signature`` with any of the scheme's libraries and its ``whsec_`` secret."""
+``webhook-signature`` with any of the scheme's libraries and its ``whsec_`` secret. After a
+rotation both the new and the replaced secret sign, for an overlap (docs/webhooks.md)."""
 
 import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
+from datetime import datetime
 
 PREFIX = "whsec_"
 
@@ -27,9 +30,26 @@ def signature(secret: str, message_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
-def signed_headers(secret: str, message_id: str, timestamp: int, body: str) -> dict[str, str]:
+def signed_headers(
+    secrets_: Sequence[str], message_id: str, timestamp: int, body: str
+) -> dict[str, str]:
+    """The headers of one attempt, signed with each secret (space-separated, as the scheme
+    allows): a receiver holding any one of them accepts it."""
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(secret, message_id, timestamp, body),
+        "webhook-signature": " ".join(
+            signature(secret, message_id, timestamp, body) for secret in secrets_
+        ),
     }
+
+
+def signing_secrets(
+    current: str | None, previous: str | None, previous_until: datetime | None, now: datetime
+) -> list[str]:
+    """The owner's secrets that sign at ``now``: the current one, and during the overlap
+    after a rotation (``previous_until``) the one it replaced."""
+    secrets_ = [current] if current else []
+    if previous and previous_until is not None and now < previous_until:
+        secrets_.append(previous)
+    return secrets_

@@ -5,7 +5,7 @@ import http.server
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 
@@ -23,6 +23,8 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     # per path, the statuses to answer in turn; 200 once they run out
     answers: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # or the status a test's function returns for each request (it may hold the request)
+    answer_with: Callable[[Received], int] | None = None
 
     def at(self, path: str) -> list[Received]:
         return [r for r in self.received if r.path == path]
@@ -48,10 +50,13 @@ def receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
             headers = {name.lower(): value for name, value in self.headers.items()}
+            request = Received(self.path, headers, body, time.time())
             with lock:
-                state.received.append(Received(self.path, headers, body, time.time()))
+                state.received.append(request)
                 queue = state.answers[self.path]
                 status = queue.pop(0) if queue else 200
+            if state.answer_with is not None:
+                status = state.answer_with(request)
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -3,6 +3,10 @@ workers' counters and histograms by exactly what they did; the API counts what i
 submit and reads the backlog; both need a key when keys are configured."""
 
 import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -11,6 +15,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from cli.embedded_redis import free_port
 from config.api_keys import digest
+from db.models import Job, JobStatus, new_id, utcnow
+from db.session import unit_of_work
 from featurize.opencv import cv2
 from tests.service.fixtures import running_service
 from tests.service.helpers import photo_server
@@ -134,6 +140,48 @@ def test_the_api_reads_the_backlog_and_the_worker_names_its_model(metered):
         if name == "celebclf_worker_model_info"
     }
     assert models == {version: (socket.gethostname(), 1.0)}
+
+
+def dead_claimant() -> str:
+    """``host:pid`` of a process of this host that has exited, as a killed worker leaves."""
+    process = subprocess.Popen([sys.executable, "-c", ""])
+    process.wait()
+    return f"{socket.gethostname()}:{process.pid}"
+
+
+def test_work_the_sweeper_gives_up_on_is_counted_by_the_api(metered):
+    """A job whose worker died on its last attempt: the sweeper fails it too_many_attempts
+    and the API's /metrics counts it (the sweeper serves no metrics of its own)."""
+    before = scrape(f"{metered.base}/metrics")
+    assert ("celebclf_work_given_up_total", frozenset({("kind", "job")})) in before
+    attempts, now = int(metered.env.get("CELEBCLF_MAX_ATTEMPTS", "3")), utcnow()
+    with unit_of_work(metered.env["DATABASE_URL"]) as session:
+        job = Job(
+            id=new_id(),
+            owner="scraper",
+            source="url",
+            url="http://127.0.0.1:9/crashed.jpg",
+            status=JobStatus.running,
+            attempts=attempts,
+            claimed_by=dead_claimant(),
+            created_at=now - timedelta(minutes=1),
+            started_at=now,
+            updated_at=now,
+        )
+        session.add(job)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with unit_of_work(metered.env["DATABASE_URL"]) as session:
+            row = session.get(Job, job.id)
+            ended = (row.status, row.error_code)
+        if ended != (JobStatus.running, None):
+            break
+        time.sleep(0.2)
+    assert ended == (JobStatus.failed, "too_many_attempts")
+    after = scrape(f"{metered.base}/metrics")
+    given_up = "celebclf_work_given_up_total"
+    assert moved(before, after, given_up, kind="job") == 1
+    assert moved(before, after, given_up, kind="example") == 0
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-API-Key": "ck_wrong"}])

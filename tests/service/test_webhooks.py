@@ -3,17 +3,20 @@ retries with one webhook-id, attempts visible, private receivers refused at subm
 
 import itertools
 import json
+import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from cli.embedded_redis import free_port
 from config.api_keys import digest
+from db.deliveries import EVENTS
 from db.models import DeliveryStatus, Job, JobStatus, WebhookDelivery, new_id, utcnow
 from db.session import unit_of_work
 from tests.service.fixtures import running_service
@@ -22,8 +25,9 @@ from tests.service.learning import Client
 from tests.service.receiver import receiver
 from webhooks.signing import new_message_id
 
-OWNERS = 9
+OWNERS = 12
 RETRY_WAITS = "1,1"  # three attempts in all
+OVERLAP_S = 6  # a rotated secret signs next to the new one this long
 
 
 def owner_key(index: int) -> str:
@@ -43,6 +47,7 @@ def hooked(own_database_url, redis_url, tmp_path_factory):
         CELEBCLF_WEBHOOK_RETRY_SCHEDULE=RETRY_WAITS,
         CELEBCLF_WEBHOOK_PROGRESS_INTERVAL="0",
         CELEBCLF_WEBHOOK_TIMEOUT="3",
+        CELEBCLF_WEBHOOK_SECRET_OVERLAP=str(OVERLAP_S),
         CELEBCLF_RATE_LIMIT_ITEMS="1000000/minute",
         CELEBCLF_WORKER_METRICS_PORT=str(port),
     ) as service:
@@ -70,6 +75,7 @@ def secret_for(client: Client) -> str:
     assert response.status_code == 201, response.text
     secret = response.json()["secret"]
     assert secret.startswith("whsec_")
+    assert response.json()["previous_valid_until"] is None, "a first secret replaces none"
     return secret
 
 
@@ -107,7 +113,10 @@ def test_batch_events_are_signed_and_carry_the_batch_as_get_returns_it(
 ):
     secret = secret_for(client)
     base, root = photos
-    urls = [url_for_photo(base, root, path) for path, _ in kept_photos[:3]]
+    urls = [url_for_photo(base, root, path) for path, _ in kept_photos[:2]]
+    # the last to end: progress events go while it is held (a progress event still unsent
+    # when the final one is written is skipped, not sent)
+    urls.append(url_for_photo(base, root, kept_photos[2][0], delay_s=3))
     urls.append("http://127.0.0.1:9/gone.jpg")
     response = client.post(
         "/api/v1/batches",
@@ -136,9 +145,52 @@ def test_batch_events_are_signed_and_carry_the_batch_as_get_returns_it(
     assert len(set(ids)) == len(ids), "one webhook-id per event"
 
     listed = settled_deliveries(client, f"/api/v1/batches/{batch['id']}/deliveries")
-    assert sorted(d["id"] for d in listed) == sorted(ids)
-    assert all(d["status"] == "succeeded" and d["attempts"] == 1 for d in listed)
-    assert all(d["tries"][0]["status_code"] == 200 for d in listed)
+    sent = [d for d in listed if d["status"] != "skipped"]
+    skipped = [d["event"] for d in listed if d["status"] == "skipped"]
+    assert set(skipped) <= {"batch.progress"}, "only a progress event the final one made stale"
+    assert sorted(d["id"] for d in sent) == sorted(ids)
+    assert all(d["status"] == "succeeded" and d["attempts"] == 1 for d in sent)
+    assert all(d["tries"][0]["status_code"] == 200 for d in sent)
+
+
+def test_a_progress_event_never_reaches_the_receiver_after_the_final_one(
+    client, hook, photos, kept_photos
+):
+    """The receiver holds the first progress event until the final one arrives (or its sender
+    gives up on it), then answers 500: its retry would come after the final event. It must not
+    come at all, and the final event must not overtake the held one."""
+    secret = secret_for(client)
+    final_seen, held = threading.Event(), []
+
+    def answer(request) -> int:
+        event = json.loads(request.body)["type"]
+        if event == "batch.progress" and not held:
+            held.append(request)
+            final_seen.wait(timeout=15)
+            return 500
+        if event in ("batch.completed", "batch.failed"):
+            final_seen.set()
+        return 200
+
+    hook.answer_with = answer
+    base, root = photos
+    urls = ["http://127.0.0.1:9/gone.jpg", url_for_photo(base, root, kept_photos[0][0], delay_s=2)]
+    response = client.post(
+        "/api/v1/batches",
+        json={"urls": urls, "webhook": f"{hook.base}/order", "webhook_events": list(EVENTS)},
+    )
+    assert response.status_code == 202, response.text
+    batch = client.wait_batch(response.json()["id"])
+    assert batch["counts"]["succeeded"] == 1
+    listed = settled_deliveries(client, f"/api/v1/batches/{batch['id']}/deliveries")
+    assert held, "a progress event was sent while the batch ran"
+    types = [verified(secret, r)["type"] for r in hook.at("/order")]
+    assert types.count("batch.completed") == 1
+    assert "batch.progress" not in types[types.index("batch.completed") :], types
+    by_event = {d["event"]: d for d in listed}
+    assert by_event["batch.completed"]["status"] == "succeeded"
+    progress = [d for d in listed if d["event"] == "batch.progress"]
+    assert [d["status"] for d in progress] == ["skipped"], "its retry was dropped, not sent"
 
 
 def delivery_counts(client: Client) -> dict[str, float]:
@@ -257,7 +309,9 @@ def test_multipart_submit_takes_the_webhook_fields(client, hook, kept_photos):
     assert event["data"]["answer"] == person == job["answer"]
 
 
-def test_a_rotated_secret_signs_the_next_attempts(client, hook):
+def test_a_rotated_secret_signs_next_to_the_new_one_until_the_overlap_ends(client, hook):
+    """During the overlap a receiver holding either secret accepts every attempt (a retry of
+    an older event too); after it, only the new secret's."""
     old = secret_for(client)
     hook.answers["/rotate"] = [500]
     client.post(
@@ -266,11 +320,25 @@ def test_a_rotated_secret_signs_the_next_attempts(client, hook):
     )
     first = hook.wait_for("/rotate", 1)[0]
     verified(old, first)
-    new = secret_for(client)
+    assert len(first.headers["webhook-signature"].split()) == 1, "one secret before a rotation"
+    rotated = client.post("/api/v1/webhooks/secret").json()
+    new = rotated["secret"]
+    until = datetime.fromisoformat(rotated["previous_valid_until"])
+    assert until - datetime.fromisoformat(rotated["created_at"]) == timedelta(seconds=OVERLAP_S)
     second = hook.wait_for("/rotate", 2)[1]
-    verified(new, second)
-    with pytest.raises(Exception, match="No matching signature"):
-        verified(old, second)
+    assert second.at < until.timestamp(), "the retry came after the overlap: make it longer"
+    assert verified(old, second) == verified(new, second)
+    assert len(second.headers["webhook-signature"].split()) == 2
+
+    time.sleep(max(0.0, until.timestamp() - time.time()) + 0.5)
+    client.post(
+        "/api/v1/jobs",
+        json={"url": "http://127.0.0.1:9/gone.jpg", "webhook": f"{hook.base}/after"},
+    )
+    (after,) = hook.wait_for("/after", 1)
+    verified(new, after)
+    with pytest.raises(WebhookVerificationError, match="No matching signature"):
+        verified(old, after)
 
 
 def test_another_owners_deliveries_are_not_found(hooked, client, hook):
