@@ -41,7 +41,7 @@ def test_dropped_photo_is_classified_at_once_with_boxes_labels_and_scores(
     drop(page, "#drop-zone", path.name, path.read_bytes(), "image/jpeg")
     expect(page.locator("#drop-text")).to_contain_text(path.name)
     expect(page.locator("#best-match")).to_contain_text(person.replace("_", " "), timeout=30000)
-    expect(page.locator("#overlay rect")).to_have_count(1)
+    expect(page.locator("#overlay rect.face-box")).to_have_count(1)
     expect(page.locator("#overlay .face-label")).to_contain_text(person.replace("_", " "))
     expect(page.locator("#scores tbody tr")).to_have_count(5)
     expect(page.locator("#scores tr.best-row")).to_contain_text(person.replace("_", " "))
