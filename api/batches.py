@@ -36,6 +36,7 @@ from db.items import Item
 from db.models import Batch, Job, JobStatus, Payload, utcnow
 from db.retention import live_batches
 from db.session import unit_of_work
+from inference.predictor import UNKNOWN
 
 blp = Blueprint("batches", __name__, url_prefix="/api/v1", description="Batches of images")
 EXPORT_PAGE = 1000
@@ -190,7 +191,17 @@ CSV_COLUMNS = [
     "y",
     "w",
     "h",
-]
+    "answer",
+    "distance",
+    "reason",
+]  # columns added since the first release go last, so readers by position keep working
+
+
+def _face_cells(face: dict) -> tuple[list, list]:
+    """face, label, score, x, y, w, h, then distance and reason; an unknown face's score is
+    left empty: the refused person's probability is no confidence in this face."""
+    score = None if face["label"] == UNKNOWN else face["score"]
+    return [face["label"], score, *face["box"].values()], [face["distance"], face["reason"]]
 
 
 def _csv(items: list[dict]) -> Iterator[str]:
@@ -207,11 +218,11 @@ def _csv(items: list[dict]) -> Iterator[str]:
             error.get("code"),
             error.get("message"),
         ]
-        for index, face in list(enumerate(item["faces"])) or [(None, None)]:
-            tail = (
-                [index, face["label"], face["score"], *face["box"].values()] if face else [None] * 7
-            )
-            writer.writerow(head + tail)
+        if not item["faces"]:
+            writer.writerow([*head, *[None] * 7, item["answer"], None, None])
+        for index, face in enumerate(item["faces"]):
+            cells, why = _face_cells(face)
+            writer.writerow([*head, index, *cells, item["answer"], *why])
     yield buffer.getvalue()
 
 

@@ -4,6 +4,7 @@ webhooks send them (bodies.serializers builds the dicts)."""
 from marshmallow import Schema, fields, validate
 
 from db.models import JobStatus
+from inference.naming import REASONS
 
 STATUSES = [s.value for s in JobStatus]
 
@@ -30,6 +31,17 @@ class BoxSchema(Schema):
     h = fields.Integer()
 
 
+class QualitySchema(Schema):
+    side = fields.Integer(metadata={"description": "the face box's shorter side, in pixels"})
+    score = fields.Float(metadata={"description": "the detector's confidence, 0-1"})
+    sharpness = fields.Float(
+        metadata={"description": "variance of the Laplacian of the aligned crop; higher is sharper"}
+    )
+    turn = fields.Float(
+        metadata={"description": "head turn from the landmarks: 0 frontal, about 0.5+ in profile"}
+    )
+
+
 class FaceSchema(Schema):
     box = fields.Nested(BoxSchema)
     label = fields.String(metadata={"description": 'a known person, or "unknown"'})
@@ -37,13 +49,37 @@ class FaceSchema(Schema):
         allow_none=True, metadata={"description": "the person named (null: unknown)"}
     )
     score = fields.Float(
-        metadata={"description": "probability of the most likely person, even when unknown"}
+        metadata={
+            "description": "probability of the most likely person, even when unknown: then it is "
+            "the refused person's, not a confidence in the face (the CSV leaves it empty and the "
+            "page shows no percentage)"
+        }
     )
     distance = fields.Float(
         allow_none=True,
         metadata={
             "description": "descriptor distance to that person's nearest example; the face is "
             "named only within the model's threshold (GET /api/v1/classes); lower is surer"
+        },
+    )
+    reason = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(REASONS),
+        metadata={
+            "description": "why an unknown face was not named: unclear (too small, blurred or "
+            "turned), person_deleted, not_sure (under the model's probability threshold), "
+            "not_close_enough (farther from the person's examples than the model's threshold), "
+            "named_elsewhere_in_photo (a closer face of the photo got that name). Null when "
+            "named, and for a face stored before reasons were kept: its reason is not derived "
+            "then, since a stored unknown face may have been refused for any of them"
+        },
+    )
+    quality = fields.Nested(
+        QualitySchema,
+        allow_none=True,
+        metadata={
+            "description": "how clearly the face was seen (what the unclear rule judges); null "
+            "for pipelines that do not measure it and faces stored before it was kept"
         },
     )
     probabilities = fields.Dict(keys=fields.String(), values=fields.Float())

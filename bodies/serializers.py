@@ -29,6 +29,8 @@ def faces_by_job(session: Session, job_ids: Sequence[str]) -> dict[str, list[dic
                 "person_id": face.person_id,
                 "score": face.score,
                 "distance": face.distance,
+                "reason": face.reason,
+                "quality": face.quality,
                 "probabilities": face.probabilities,
             }
         )

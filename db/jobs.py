@@ -49,6 +49,8 @@ class FaceRow:
     probabilities: dict[str, float]
     person_id: str | None = None
     distance: float | None = None
+    reason: str | None = None
+    quality: dict | None = None
 
 
 def claim(

@@ -177,6 +177,10 @@ class Face(Base):
         ForeignKey("people.id", ondelete="SET NULL"), default=None
     )
     distance: Mapped[float | None] = mapped_column(Float, default=None)  # to the nearest example
+    # why an unknown face was not named (inference.naming.REASONS); None when named, and for
+    # faces stored before reasons were kept
+    reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    quality: Mapped[dict | None] = mapped_column(JSON, default=None)  # as the detector saw it
 
 
 class Person(Base):

@@ -65,6 +65,8 @@ def _outcome(
             f.probabilities,
             f.person_id,
             f.distance,
+            f.reason,
+            f.quality,
         )
         for f in prediction.faces
     ], None

@@ -8,6 +8,7 @@ import time
 import requests
 
 from inference import Predictor, load_model
+from inference.naming import REASONS
 from tests.service.helpers import url_for_photo
 
 BATCH_SIZE = 60
@@ -99,3 +100,41 @@ def test_unknown_batch_is_404(service):
     for suffix in ("", "/items", "/results.csv"):
         response = requests.get(f"{service.base}/api/v1/batches/{missing}{suffix}")
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+STRANGERS = ("alexandra_daddario", "charles_leclerc", "lisa_vicari", "max_verstappen")
+
+
+def test_every_face_says_why_in_the_json_and_the_csv(service, seed_dir, kept_photos):
+    """People the model never learned, and one it knows: every unknown face has a reason in the
+    JSON, and in the CSV its score cell is empty; a named face keeps its score, no reason."""
+    strangers = [sorted((seed_dir / person).iterdir())[0] for person in STRANGERS]
+    paths = [*strangers, kept_photos[0][0]]
+    files = [("files", (p.name, p.read_bytes(), "image/jpeg")) for p in paths]
+    response = requests.post(f"{service.base}/api/v1/batches", files=files)
+    assert response.status_code == 202
+    batch_id = service.wait_batch(response.json()["id"])["id"]
+    items = requests.get(f"{service.base}/api/v1/batches/{batch_id}/items").json()["items"]
+    faces = {(item["id"], i): face for item in items for i, face in enumerate(item["faces"])}
+    unknown = [face for face in faces.values() if face["label"] == "unknown"]
+    assert unknown, "no stranger's face was unknown: nothing to check"
+    assert all(face["reason"] in REASONS for face in unknown), unknown
+    assert all(face["reason"] is None for face in faces.values() if face["label"] != "unknown")
+
+    text = requests.get(f"{service.base}/api/v1/batches/{batch_id}/results.csv").text
+    assert text.splitlines()[0] == (
+        "item_id,url,filename,status,error_code,error_message,face,label,score,x,y,w,h,"
+        "answer,distance,reason"
+    )
+    rows = list(csv.DictReader(io.StringIO(text)))
+    answers = {item["id"]: item["answer"] or "" for item in items}
+    assert {row["item_id"]: row["answer"] for row in rows} == answers
+    for row in rows:
+        if not row["face"]:
+            continue
+        face = faces[row["item_id"], int(row["face"])]
+        assert row["label"] == face["label"]
+        assert row["reason"] == (face["reason"] or "")
+        assert row["distance"] == ("" if face["distance"] is None else str(face["distance"]))
+        named = face["label"] != "unknown"
+        assert row["score"] == (str(face["score"]) if named else ""), row

@@ -89,6 +89,9 @@ export const lines = (text) => text.split("\n").map((line) => line.trim()).filte
 
 export const percent = (p) => `${(p * 100).toFixed(1)}%`;
 
+/** A label as people read it, on boxes, tables and lists alike: `roger_federer` -> `roger federer`. */
+export const displayName = (label) => label.replaceAll("_", " ");
+
 /** Make an element act like a file drop target that also opens a file picker. */
 export function dropTarget(zone, input, onFiles) {
   zone.addEventListener("click", () => input.click());

@@ -1,6 +1,6 @@
 // The page: shows the model, and switches between the classify, batch and people views.
 
-import { api, setApiKey } from "./api.js";
+import { api, displayName, setApiKey } from "./api.js";
 import { initBatch, openBatch } from "./batch.js";
 import { initExamples } from "./examples.js";
 import { closeModels, initModels, openModels } from "./models.js";
@@ -15,7 +15,7 @@ const TITLE = document.title;
 async function showModel() {
   try {
     const info = await api("/api/v1/classes");
-    const people = info.classes.map((name) => name.replaceAll("_", " ")).join(", ");
+    const people = info.classes.map(displayName).join(", ");
     const n = info.classes.length;
     $("model-info").textContent = `Knows ${n} ${n === 1 ? "person" : "people"}: ${people} · model ${info.model}`;
   } catch (error) {

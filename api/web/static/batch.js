@@ -1,8 +1,9 @@
 // Batches: many URLs or files -> a batch with its own URL -> live progress -> paged results.
 
 import {
-  api, ApiError, authorizedFetch, describeError, dropTarget, lines, percent, sleep,
+  api, ApiError, authorizedFetch, describeError, displayName, dropTarget, lines, percent, sleep,
 } from "./api.js";
+import { fillFacesTable, isUnknown, keepDrawn, ordered, UNKNOWN } from "./faces.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 25;
@@ -10,6 +11,9 @@ let files = [];
 let pageCursors = [null];
 let pageIndex = 0;
 let polling = null;
+// the photos this page uploaded, by position in their batch: the service keeps no copy of an
+// upload once it is classified, so only the page that sent them can show them again
+let uploaded = { batchId: null, files: [] };
 
 function refreshStart() {
   $("batch-start").disabled = !(files.length || $("batch-urls").value.trim());
@@ -37,6 +41,7 @@ async function start() {
         body: JSON.stringify({ urls }),
       });
     }
+    uploaded = { batchId: batch.id, files: files.length ? files : [] };
     history.pushState({}, "", `/batches/${batch.id}`);
     openBatch(batch.id);
   } catch (error) {
@@ -93,23 +98,77 @@ function imageCell(cell, item) {
   }
 }
 
+/** Where the page can show an item's photo from: its URL, or the file this page uploaded. */
+function photoSource(item, position) {
+  if (item.url) return fetchable(item.url) ? item.url : null;
+  const file = uploaded.batchId === item.batch_id ? uploaded.files[position] : null;
+  return file && file.name === item.filename ? URL.createObjectURL(file) : null;
+}
+
+/** The item's photo with every face boxed and named: bystanders too, not only the answer. */
+function openItem(item, position) {
+  const faces = ordered(item.faces, item.answer);
+  $("viewer-title").textContent = item.url || item.filename || "(upload)";
+  $("viewer-answer").textContent = answerText(item);
+  const img = $("viewer-photo");
+  const source = photoSource(item, position);
+  const note = (text) => {
+    $("viewer-note").textContent = text;
+    $("viewer-note").hidden = !text;
+  };
+  note(source ? "" : item.url
+    ? "This URL cannot be shown here."
+    : "The service keeps no copy of an uploaded photo once it is classified, and this page "
+      + "did not upload it: its faces are listed below.");
+  $("viewer-frame").hidden = !source;
+  $("viewer-overlay").replaceChildren();
+  img.onerror = () => {
+    $("viewer-frame").hidden = true;
+    note("The photo could not be loaded from its URL; its faces are listed below.");
+  };
+  if (img.src.startsWith("blob:")) URL.revokeObjectURL(img.src);
+  img.removeAttribute("src");
+  if (source) img.src = source;
+  $("viewer-faces").hidden = !faces.length;
+  fillFacesTable($("viewer-faces"), faces);
+  $("item-viewer").showModal();
+  if (source) keepDrawn(img, $("viewer-overlay"), faces);
+}
+
+function answerText(item) {
+  if (item.error) return describeError(item.error);
+  if (!item.answer) return item.status === "succeeded" ? "No face found." : item.status;
+  const n = item.faces.length;
+  const who = item.answer === UNKNOWN ? "Nobody we know" : `Best match: ${displayName(item.answer)}`;
+  return `${who} · ${n} ${n === 1 ? "face" : "faces"}`;
+}
+
 function renderItems(items) {
   const body = $("items").tBodies[0];
   body.innerHTML = "";
-  for (const item of items) {
+  items.forEach((item, index) => {
     const row = body.insertRow();
     // the photo's answer: its best named face, "unknown" (no percentage) when none is named
-    const named = item.faces.filter((f) => f.label === item.answer && f.label !== "unknown");
+    const named = item.faces.filter((f) => f.label === item.answer && !isUnknown(f));
     const best = named.sort((a, b) => b.score - a.score)[0];
     imageCell(row.insertCell(), item);
-    row.insertCell().textContent = item.answer ? item.answer.replaceAll("_", " ")
+    row.insertCell().textContent = item.answer ? displayName(item.answer)
       : item.status === "succeeded" ? "no face found" : "";
     const score = row.insertCell();
     score.className = "num";
     score.textContent = best ? percent(best.score) : "";
     row.insertCell().textContent = item.status;
     row.insertCell().textContent = describeError(item.error);
-  }
+    const position = pageIndex * PAGE_SIZE + index;
+    row.tabIndex = 0;
+    row.setAttribute("aria-label", `Show ${item.url || item.filename || "this photo"} with its faces`);
+    row.addEventListener("click", (event) => {
+      if (!event.target.closest("a")) openItem(item, position);
+    });
+    row.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && event.target === row) openItem(item, position);
+    });
+  });
 }
 
 async function loadPage(batchId) {
@@ -181,5 +240,6 @@ export function initBatch() {
     refreshStart();
   });
   $("batch-urls").addEventListener("input", refreshStart);
+  $("viewer-close").addEventListener("click", () => $("item-viewer").close());
   $("batch-start").addEventListener("click", start);
 }

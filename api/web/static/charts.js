@@ -1,6 +1,8 @@
 // A model's figures drawn as SVG from the JSON the API returns: the cross-validated confusion
 // matrix as a heat-map, and the unknown rule's calibration curves.
 
+import { displayName } from "./api.js";
+
 const SVG = "http://www.w3.org/2000/svg";
 const CELL = 46;
 const CHAR = 7.4; // px per character of a 13 px label, roughly
@@ -11,8 +13,6 @@ function el(name, attributes = {}, text = null) {
   if (text !== null) node.textContent = text;
   return node;
 }
-
-const pretty = (name) => name.replaceAll("_", " ");
 
 /** Light for 0, the accent blue for 1. */
 const heat = (share) => `hsl(215, 85%, ${Math.round(97 - share * 55)}%)`;
@@ -37,14 +37,14 @@ export function drawConfusion(svg, confusion) {
     const x = left + j * CELL + CELL / 2;
     svg.append(el("text", {
       x, y: top - 8, class: "col-label", transform: `rotate(-40 ${x} ${top - 8})`,
-    }, pretty(label)));
+    }, displayName(label)));
   });
   matrix.forEach((row, i) => {
     const total = row.reduce((a, b) => a + b, 0) || 1;
     const group = el("g", { class: "cm-row", "data-label": labels[i] });
     group.append(el("text", {
       x: left - 8, y: top + i * CELL + CELL / 2 + 4, class: "row-label", "text-anchor": "end",
-    }, pretty(labels[i])));
+    }, displayName(labels[i])));
     row.forEach((count, j) => {
       const share = count / total;
       const x = left + j * CELL;
@@ -53,8 +53,8 @@ export function drawConfusion(svg, confusion) {
         x, y, width: CELL - 2, height: CELL - 2, rx: 3, fill: heat(share),
         class: i === j ? "cell diagonal" : "cell",
       });
-      cell.append(el("title", {}, `${count} of ${total} photo(s) of ${pretty(labels[i])} `
-        + `named ${pretty(labels[j])}`));
+      cell.append(el("title", {}, `${count} of ${total} photo(s) of ${displayName(labels[i])} `
+        + `named ${displayName(labels[j])}`));
       group.append(cell, el("text", {
         x: x + CELL / 2 - 1, y: y + CELL / 2 + 4, "text-anchor": "middle",
         class: share > 0.55 ? "count dark" : "count",

@@ -1,7 +1,7 @@
 // Models: every trained version with its figures, "Train now" followed to its end, activating
 // a version (also how to roll back), and the selected version's charts.
 
-import { api, ApiError, describeError, percent, sleep } from "./api.js";
+import { api, ApiError, describeError, displayName, percent, sleep } from "./api.js";
 import { drawConfusion, drawUnknownRule } from "./charts.js";
 
 const $ = (id) => document.getElementById(id);
@@ -26,7 +26,6 @@ function showError(message) {
 }
 
 const describe = (error) => (error instanceof ApiError ? error.message : String(error));
-const pretty = (name) => name.replaceAll("_", " ");
 
 function when(timestamp) {
   if (!timestamp) return "";
@@ -92,7 +91,7 @@ function renderTable() {
     const people = row.insertCell();
     people.className = "num";
     people.textContent = model.people.length || "";
-    people.title = model.people.map((p) => pretty(p.name)).join(", ");
+    people.title = model.people.map((p) => displayName(p.name)).join(", ");
     const examples = row.insertCell();
     examples.className = "num";
     examples.textContent = model.examples ?? "";
@@ -131,8 +130,8 @@ function renderDetail() {
   $("model-detail").hidden = !model;
   if (!model) return;
   $("model-detail-title").textContent = `Model ${model.version} (${model.status})`;
-  const people = model.people.map((p) => `${pretty(p.name)} (${p.examples})`).join(", ");
-  const excluded = model.excluded.map((p) => `${pretty(p.name)}: ${p.reason || "too few photos"}`);
+  const people = model.people.map((p) => `${displayName(p.name)} (${p.examples})`).join(", ");
+  const excluded = model.excluded.map((p) => `${displayName(p.name)}: ${p.reason || "too few photos"}`);
   $("model-note").textContent = [
     people && `Knows ${people}.`,
     excluded.length ? `Left out: ${excluded.join("; ")}.` : "",
@@ -143,7 +142,7 @@ function renderDetail() {
   body.replaceChildren();
   for (const row of model.model_table) {
     const tr = body.insertRow();
-    tr.insertCell().textContent = pretty(row.model);
+    tr.insertCell().textContent = displayName(row.model);
     for (const value of [row.cv_accuracy, row.held_out_accuracy]) {
       const cell = tr.insertCell();
       cell.className = "num";

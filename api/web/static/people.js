@@ -1,14 +1,12 @@
 // People: the list with example counts, adding one, and a person's page (rename, delete).
 
-import { api, ApiError } from "./api.js";
+import { api, ApiError, displayName } from "./api.js";
 import { closeExamples, openExamples } from "./examples.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 100;
 let moreCursor = null;
 let shownPerson = null;
-
-export const displayName = (name) => name.replaceAll("_", " ");
 
 function showError(id, error) {
   const message = error instanceof ApiError ? error.message : error ? String(error) : "";

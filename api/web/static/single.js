@@ -1,9 +1,11 @@
 // One photo: choose or drop it (or give a URL), submit a job, poll it, draw the faces.
 
-import { api, ApiError, describeError, dropTarget, percent, sleep } from "./api.js";
+import {
+  api, ApiError, describeError, displayName, dropTarget, percent, sleep,
+} from "./api.js";
+import { fillFacesTable, isUnknown, keepDrawn, ordered, UNKNOWN } from "./faces.js";
 
 const $ = (id) => document.getElementById(id);
-const SVG = "http://www.w3.org/2000/svg";
 let chosenFile = null;
 
 function showError(message) {
@@ -53,59 +55,30 @@ async function waitFor(jobId, mine) {
   }
 }
 
-const UNKNOWN = "unknown";
-
-/** A named face with its score; an unknown one only says so (its score names nobody). */
-const faceLabel = (face) =>
-  face.label === UNKNOWN ? UNKNOWN : `${face.label} ${percent(face.score)}`;
-
-/** The face the photo's answer comes from first, then the others by score: one numbering
- * for the boxes and the table. */
-function ordered(faces, answer) {
-  const named = (face) => face.label === answer;
-  return [...faces].sort((a, b) => named(b) - named(a) || b.score - a.score);
-}
-
-function drawFaces(faces) {
-  const img = $("photo");
-  const svg = $("overlay");
-  svg.replaceChildren();
-  svg.setAttribute("viewBox", `0 0 ${img.naturalWidth} ${img.naturalHeight}`);
-  faces.forEach((face, index) => {
-    const { x, y, w, h } = face.box;
-    const rect = document.createElementNS(SVG, "rect");
-    Object.entries({ x, y, width: w, height: h }).forEach(([k, v]) => rect.setAttribute(k, v));
-    const label = document.createElementNS(SVG, "text");
-    label.setAttribute("x", x);
-    label.setAttribute("y", Math.max(y - 8, 16));
-    label.setAttribute("font-size", Math.max(14, img.naturalWidth / 40));
-    label.textContent = `${index + 1}: ${faceLabel(face)}`;
-    svg.append(rect, label);
-  });
-}
-
+/** The probabilities of the named faces only: an unknown face is nobody's, its column would
+ * read as a weak match (the faces table says why it is unknown). */
 function fillScores(faces, answer) {
-  const people = Object.keys(faces[0].probabilities);
+  const named = faces.map((face, i) => [face, i]).filter(([face]) => !isUnknown(face));
+  $("scores").hidden = !named.length;
+  if (!named.length) return;
   const head = $("scores").tHead;
   head.innerHTML = "";
   const headRow = head.insertRow();
-  const faceTitle = (face, i) => `Face ${i + 1}${face.label === UNKNOWN ? ": unknown" : ""}`;
-  ["Person", ...faces.map(faceTitle)].forEach((text) => {
+  ["Person", ...named.map(([, i]) => `Face ${i + 1}`)].forEach((text) => {
     const th = document.createElement("th");
     th.textContent = text;
     headRow.append(th);
   });
   const body = $("scores").tBodies[0];
   body.innerHTML = "";
-  for (const person of people) {
+  for (const person of Object.keys(named[0][0].probabilities)) {
     const row = body.insertRow();
     if (person === answer) row.className = "best-row";
-    row.insertCell().textContent = person.replaceAll("_", " ");
-    for (const face of faces) {
+    row.insertCell().textContent = displayName(person);
+    for (const [face] of named) {
       const cell = row.insertCell();
       cell.className = "num";
-      // an unknown face is nobody's: its probabilities would read as a weak match
-      cell.textContent = face.label === UNKNOWN ? "–" : percent(face.probabilities[person]);
+      cell.textContent = percent(face.probabilities[person]);
     }
   }
 }
@@ -126,14 +99,12 @@ function showResult(job) {
   } else {
     $("best-match").textContent = job.answer === UNKNOWN
       ? (faces.length === 1 ? "Not someone we know." : "Nobody we know is in this photo.")
-      : `Best match: ${job.answer.replaceAll("_", " ")} (${percent(faces[0].score)})`;
-    $("scores").hidden = false;
+      : `Best match: ${displayName(job.answer)} (${percent(faces[0].score)})`;
     fillScores(faces, job.answer);
   }
-  const img = $("photo");
-  const draw = () => drawFaces(faces);
-  if (img.complete && img.naturalWidth) draw();
-  else img.onload = draw;
+  $("faces-table").hidden = !faces.length;
+  fillFacesTable($("faces-table"), faces);
+  keepDrawn($("photo"), $("overlay"), faces);
 }
 
 async function classify() {
