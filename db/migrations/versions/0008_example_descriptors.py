@@ -38,7 +38,9 @@ def upgrade() -> None:
         "SELECT id, pipeline, descriptor, COALESCE(finished_at, updated_at) FROM examples "
         "WHERE status = 'accepted' AND pipeline IS NOT NULL AND descriptor IS NOT NULL"
     )
-    with op.batch_alter_table("examples") as batch:
+    # ALTER in place, never SQLite's copy-and-drop: dropping ``examples`` would cascade to
+    # every row that refers to it (these descriptors, queued examples' payloads).
+    with op.batch_alter_table("examples", recreate="never") as batch:
         batch.add_column(sa.Column("face_source", sa.LargeBinary(), nullable=True))
         batch.drop_column("descriptor")
         batch.drop_column("pipeline")
@@ -46,7 +48,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Each example keeps the descriptor it was described with first."""
-    with op.batch_alter_table("examples") as batch:
+    with op.batch_alter_table("examples", recreate="never") as batch:
         batch.add_column(sa.Column("pipeline", sa.String(length=32), nullable=True))
         batch.add_column(sa.Column("descriptor", sa.LargeBinary(), nullable=True))
         batch.drop_column("face_source")
