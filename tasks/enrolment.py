@@ -20,6 +20,7 @@ from featurize.decode import encode_jpeg
 from featurize.redescribe import CONTEXT_SIDE, context_of
 from fetch import FetchError
 from tasks.processing import item_bytes, not_run
+from tasks.serving import service_pipeline
 from tasks.storing import store_with_retry
 from training.cleaning import KEPT, judge
 
@@ -38,7 +39,8 @@ def _verdict(claim: examples.ExampleClaim, settings: Settings):
         holder = examples.reserve_digest(session, claim, digest)
     if holder is not None:
         return "duplicate", f"the same photo is already an example of {holder}"
-    judgement = judge(data, get_pipeline(settings.pipeline))
+    pipeline = service_pipeline(settings)
+    judgement = judge(data, get_pipeline(pipeline))
     if judgement.reason != KEPT:
         return judgement.reason, judgement.message
     box = judgement.box
@@ -47,7 +49,7 @@ def _verdict(claim: examples.ExampleClaim, settings: Settings):
         judgement.vector,
         encode_jpeg(judgement.crop, CROP_SIDE),
         encode_jpeg(context_of(decode_image(data), box), CONTEXT_SIDE),
-        settings.pipeline,
+        pipeline,
     )
 
 

@@ -26,7 +26,7 @@ from db.owners import ShippedModel
 from db.session import unit_of_work
 from featurize import Box, ImageError, Pipeline, decode_image, get_pipeline
 from featurize.redescribe import context_of_crop, describe_context
-from tasks.serving import shipped_model
+from tasks.serving import service_pipeline, shipped_model
 
 log = logging.getLogger("celebclf.redescription")
 CHUNK = 50
@@ -64,7 +64,7 @@ def _from_photo(example: Example, pipeline: Pipeline) -> Described:
 def describe_missing(owner: str, settings: Settings) -> int:
     """Give each of the owner's accepted examples a row for the service's pipeline; returns
     how many were written. Idempotent: only examples without a row are described."""
-    pipeline = get_pipeline(settings.pipeline)
+    pipeline = get_pipeline(service_pipeline(settings))
     shipped = shipped_model(settings.model_dir)
     gallery = shipped if shipped.manifest.get("pipeline") == pipeline.name else None
     if gallery is not None and gallery.vectors is None:

@@ -38,6 +38,7 @@ from db.session import unit_of_work
 from tasks import events
 from tasks.celery_app import celery_app
 from tasks.dispatch import enqueue, enqueue_committed
+from tasks.serving import service_pipeline
 from tasks.webhooks import enqueue_deliveries
 
 log = logging.getLogger("celebclf.sweeper")
@@ -147,7 +148,7 @@ def schedule_training(settings: Settings) -> int:
     """Queue an automatic run for every owner due one, and a ``pipeline`` run for every owner
     whose examples the service's pipeline has not described; returns how many were queued."""
     with unit_of_work(settings.database_url) as session:
-        undescribed = descriptors.owners_lacking(session, settings.pipeline)
+        undescribed = descriptors.owners_lacking(session, service_pipeline(settings))
     queued = _request_runs(settings, undescribed, "pipeline")
     if settings.auto_train_after_s <= 0:
         return queued

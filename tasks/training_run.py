@@ -23,6 +23,7 @@ from featurize import Pipeline, get_pipeline
 from inference.artifacts import build_manifest, dump_estimator
 from tasks.processing import not_run
 from tasks.redescription import describe_missing
+from tasks.serving import service_pipeline
 from tasks.storing import store_with_retry
 from training.fit import fit
 
@@ -71,7 +72,7 @@ def _model(
 
 def _train(claim: model_versions.RunClaim, settings: Settings) -> Trained | tuple[str, str]:
     """A model ready to store, or the (code, message) the run fails with."""
-    pipeline = get_pipeline(settings.pipeline)
+    pipeline = get_pipeline(service_pipeline(settings))
     try:
         describe_missing(claim.owner, settings)
     except SoftTimeLimitExceeded:

@@ -19,7 +19,7 @@ from db.session import unit_of_work
 from featurize import get_pipeline
 from featurize.decode import encode_jpeg
 from tasks.enrolment import CROP_SIDE
-from tasks.serving import predictor_for
+from tasks.serving import predictor_for, service_pipeline
 from tasks.training_run import train_run
 from tests.integration.test_learning_states import seeded
 from training.cleaning import KEPT, judge
@@ -97,11 +97,11 @@ def _store(session, owner: str, person_id: str, example: OldExample) -> str:
 
 def _run(settings: Settings, owner: str) -> ModelVersion:
     with unit_of_work(settings.database_url) as session:
-        assert descriptors.owners_lacking(session, settings.pipeline) == [owner]
+        assert descriptors.owners_lacking(session, service_pipeline(settings)) == [owner]
         run, _ = model_versions.request(session, owner, "pipeline", True)
     assert train_run(run.id, settings) == "ready"
     with unit_of_work(settings.database_url) as session:
-        assert descriptors.owners_lacking(session, settings.pipeline) == []
+        assert descriptors.owners_lacking(session, service_pipeline(settings)) == []
         return session.get(ModelVersion, run.id)
 
 
