@@ -93,6 +93,7 @@ class Settings:
     train_time_limit_s: int
     auto_train_after_s: float
     auto_activate: bool
+    pipeline: str | None  # None: the shipped model's (tasks.serving.service_pipeline)
     max_people: int
     max_examples_per_person: int
     log_level: str
@@ -148,6 +149,7 @@ class Settings:
             train_time_limit_s=int(get("TRAIN_TIME_LIMIT", "900")),
             auto_train_after_s=float(get("AUTO_TRAIN_AFTER_S", "60")),
             auto_activate=_flag(get("AUTO_ACTIVATE", "true")),
+            pipeline=get("PIPELINE", "") or None,
             max_people=int(get("MAX_PEOPLE", "1000")),
             max_examples_per_person=int(get("MAX_EXAMPLES_PER_PERSON", "500")),
             log_level=get("LOG_LEVEL", "INFO").upper(),

@@ -1,8 +1,8 @@
 """Example photos of a person (see db.work for their queued life): accept one face, or reject.
 
-``queued`` -> ``running`` -> ``accepted`` (box, descriptor, crop stored) or ``rejected`` with
-a reason. A photo's SHA-256 is unique per owner among examples being enrolled or accepted, so
-the same bytes twice are rejected as a ``duplicate`` even when two workers race.
+``queued`` -> ``running`` -> ``accepted`` (box, crop, face source and descriptor stored) or
+``rejected`` with a reason. A photo's SHA-256 is unique per owner among examples being enrolled
+or accepted, so the same bytes twice are rejected as a ``duplicate`` even when two workers race.
 """
 
 from collections.abc import Sequence
@@ -13,9 +13,17 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db import work
+from db import descriptors, work
 from db.items import Item
-from db.models import Example, ExamplePayload, ExampleStatus, Person, new_id, utcnow
+from db.models import (
+    Example,
+    ExampleDescriptor,
+    ExamplePayload,
+    ExampleStatus,
+    Person,
+    new_id,
+    utcnow,
+)
 from db.owners import note_change
 
 KIND = work.WorkKind(
@@ -44,6 +52,7 @@ class EnrolledFace:
     box: tuple[int, int, int, int]
     descriptor: np.ndarray
     crop_jpeg: bytes
+    face_source_jpeg: bytes
     pipeline: str
 
 
@@ -147,12 +156,15 @@ def accept(session: Session, claim_: ExampleClaim, face: EnrolledFace) -> bool:
         "y": y,
         "w": w,
         "h": h,
-        "pipeline": face.pipeline,
-        "descriptor": np.asarray(face.descriptor, dtype=np.float32).tobytes(),
         "crop": face.crop_jpeg,
+        "face_source": face.face_source_jpeg,
     }
     if not work.end(session, KIND, claim_.example_id, claim_.attempt, values, claim_.url is None):
         return False
+    session.execute(
+        insert(ExampleDescriptor),
+        [descriptors.row(claim_.example_id, face.pipeline, face.descriptor)],
+    )
     note_change(session, claim_.owner)
     return True
 

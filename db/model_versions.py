@@ -16,7 +16,16 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from db import work
-from db.models import Example, ExampleStatus, ModelVersion, Owner, Person, RunStatus, utcnow
+from db.models import (
+    Example,
+    ExampleDescriptor,
+    ExampleStatus,
+    ModelVersion,
+    Owner,
+    Person,
+    RunStatus,
+    utcnow,
+)
 from db.owners import lock
 
 KIND = work.WorkKind(ModelVersion, "training run", RunStatus.training, RunStatus.failed)
@@ -82,7 +91,8 @@ class Snapshot:
 
 
 def snapshot(session: Session, claim_: RunClaim, pipeline: str, min_examples: int) -> Snapshot:
-    """Read every accepted descriptor of the owner's people, and note when (``snapshot_at``).
+    """Read every accepted example's ``pipeline`` descriptor of the owner's people, and note
+    when (``snapshot_at``). Examples ``pipeline`` could not describe are left out.
 
     People with fewer than ``min_examples`` accepted examples are left out, and said so.
     """
@@ -92,11 +102,13 @@ def snapshot(session: Session, claim_: RunClaim, pipeline: str, min_examples: in
         .order_by(Person.created_at, Person.id)
     ).all()
     rows = session.execute(
-        select(Example.person_id, Example.descriptor)
+        select(Example.person_id, ExampleDescriptor.descriptor)
+        .join(ExampleDescriptor, ExampleDescriptor.example_id == Example.id)
         .where(
             Example.owner == claim_.owner,
             Example.status == ExampleStatus.accepted,
-            Example.pipeline == pipeline,
+            ExampleDescriptor.pipeline == pipeline,
+            ExampleDescriptor.descriptor.isnot(None),
         )
         .order_by(Example.created_at, Example.id)
     ).all()
@@ -156,8 +168,9 @@ def auto_activate(session: Session, run_id: str) -> str | None:
     """Activate a run that just became ready, unless that would be wrong; returns why not.
 
     Not when the run was asked not to, when a person it names was deleted while it trained
-    (it would name them again), or when a model was activated since the run was asked for
-    (a rollback by hand, or a newer run, must not be undone by an older run finishing).
+    (it would name them again), when a model was activated since the run was asked for
+    (a rollback by hand, or a newer run, must not be undone by an older run finishing), or
+    when it is of a new pipeline and leaves out someone the active model names.
     """
     owner = lock(session, session.get(ModelVersion, run_id).owner)
     run = session.get(ModelVersion, run_id)
@@ -170,8 +183,33 @@ def auto_activate(session: Session, run_id: str) -> str | None:
         return f"ready; not activated: {', '.join(gone)} deleted while it trained"
     if owner.activated_at is not None and owner.activated_at > run.created_at:
         return "ready; not activated: another model was activated after this run was asked for"
+    if dropped := _dropped_by_pipeline(session, owner, run):
+        return dropped
     activate(session, run)
     return None
+
+
+def _dropped_by_pipeline(session: Session, owner: Owner, run: ModelVersion) -> str | None:
+    """Why a run of another pipeline than the active model's must not replace it: it does not
+    name a living person the active model names (too few of their examples could be described
+    with the new pipeline), and changing pipelines must not lose anyone unasked."""
+    current = session.get(ModelVersion, owner.active_model_id) if owner.active_model_id else None
+    old, new = (m.manifest.get("pipeline") if m and m.manifest else None for m in (current, run))
+    if current is None or old == new:
+        return None
+    named = {p["id"] for p in run.people}
+    missing = [p for p in current.people or [] if p["id"] not in named]
+    living = set(
+        session.scalars(select(Person.id).where(Person.id.in_([p["id"] for p in missing])))
+    )
+    lost = [p["name"] for p in missing if p["id"] in living]
+    if not lost:
+        return None
+    return (
+        f"ready; not activated: the active {old} model names {', '.join(lost)}, whom this {new} "
+        f"model does not (too few of their examples have a {new} descriptor); activate it by "
+        "hand to drop them"
+    )
 
 
 def get(session: Session, owner: str, version: str) -> ModelVersion | None:

@@ -21,7 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
 
 def utcnow() -> datetime:
@@ -199,7 +199,9 @@ class Person(Base):
 
 
 class Example(QueuedWork, Base):
-    """One photo a person is learned from: its one face's box, descriptor and a small crop."""
+    """One photo a person is learned from: its one face's box, a small crop, and the face's
+    context (featurize.redescribe) to describe it again; its descriptors, one per pipeline,
+    are ExampleDescriptor rows."""
 
     __tablename__ = "examples"
     __table_args__ = (
@@ -220,9 +222,28 @@ class Example(QueuedWork, Base):
     y: Mapped[int | None] = mapped_column(Integer, default=None)
     w: Mapped[int | None] = mapped_column(Integer, default=None)
     h: Mapped[int | None] = mapped_column(Integer, default=None)
-    pipeline: Mapped[str | None] = mapped_column(String(32), default=None)
-    descriptor: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # float32
     crop: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))  # JPEG
+    # JPEG, <= 256 px: twice the box around its centre (None before migration 0008)
+    face_source: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
+    descriptors: Mapped[list["ExampleDescriptor"]] = relationship(
+        lazy="selectin", order_by="ExampleDescriptor.created_at", passive_deletes=True
+    )
+
+
+class ExampleDescriptor(Base):
+    """An accepted example's face described by one pipeline, or why that pipeline could not
+    describe it (``descriptor`` None, ``error_code`` set): training reads these by pipeline."""
+
+    __tablename__ = "example_descriptors"
+
+    example_id: Mapped[str] = mapped_column(
+        ForeignKey("examples.id", ondelete="CASCADE"), primary_key=True
+    )
+    pipeline: Mapped[str] = mapped_column(String(32), primary_key=True)
+    descriptor: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # float32
+    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    error_message: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ExamplePayload(Base):

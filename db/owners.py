@@ -9,8 +9,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from db import descriptors
 from db.models import (
     Example,
+    ExampleDescriptor,
     ExampleStatus,
     ModelVersion,
     Owner,
@@ -70,8 +72,6 @@ def _seed_people(session: Session, owner: str, shipped: ShippedModel) -> list[di
             "y": int(box[1]),
             "w": int(box[2]),
             "h": int(box[3]),
-            "pipeline": shipped.manifest["pipeline"],
-            "descriptor": np.asarray(vector, dtype=np.float32).tobytes(),
             "created_at": now,
             "updated_at": now,
             "finished_at": now,
@@ -81,6 +81,14 @@ def _seed_people(session: Session, owner: str, shipped: ShippedModel) -> list[di
         )
     ]
     session.execute(insert(Example), rows)
+    pipeline = shipped.manifest["pipeline"]
+    session.execute(
+        insert(ExampleDescriptor),
+        [
+            descriptors.row(row["id"], pipeline, vector)
+            for row, vector in zip(rows, shipped.vectors, strict=True)
+        ],
+    )
     counts = {name: int(np.sum(shipped.names == name)) for name in ids}
     return [{**p, "examples": counts[p["name"]]} for p in people]
 

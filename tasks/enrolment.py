@@ -1,8 +1,10 @@
 """One example photo, start to end: claim it, get its bytes, keep its one face, store it.
 
 The seed's cleaning step, done by the service: the same ``judge`` as ``celebclf train``
-(decode, detect, exactly one usable face), then the face's descriptor and a small crop for
-the person's page, where a person inspects the crops and deletes the bad ones.
+(decode, detect, exactly one usable face) with the service's pipeline (``CELEBCLF_PIPELINE``),
+then the face's descriptor, a small crop for the person's page (where a person inspects the
+crops and deletes the bad ones), and the face's context, from which a later pipeline describes
+it again (featurize.redescribe).
 """
 
 import hashlib
@@ -13,15 +15,16 @@ from celery.exceptions import SoftTimeLimitExceeded
 from config import Settings
 from db import examples
 from db.session import unit_of_work
-from featurize import get_pipeline
+from featurize import decode_image, get_pipeline
 from featurize.decode import encode_jpeg
+from featurize.redescribe import CONTEXT_SIDE, context_of
 from fetch import FetchError
 from tasks.processing import item_bytes, not_run
+from tasks.serving import service_pipeline
 from tasks.storing import store_with_retry
 from training.cleaning import KEPT, judge
 
 log = logging.getLogger("celebclf.examples")
-SERVICE_PIPELINE = "dlib"  # the features every example is described with and runs train on
 CROP_SIDE = 160
 
 
@@ -36,7 +39,8 @@ def _verdict(claim: examples.ExampleClaim, settings: Settings):
         holder = examples.reserve_digest(session, claim, digest)
     if holder is not None:
         return "duplicate", f"the same photo is already an example of {holder}"
-    judgement = judge(data, get_pipeline(SERVICE_PIPELINE))
+    pipeline = service_pipeline(settings)
+    judgement = judge(data, get_pipeline(pipeline))
     if judgement.reason != KEPT:
         return judgement.reason, judgement.message
     box = judgement.box
@@ -44,7 +48,8 @@ def _verdict(claim: examples.ExampleClaim, settings: Settings):
         (box.x, box.y, box.w, box.h),
         judgement.vector,
         encode_jpeg(judgement.crop, CROP_SIDE),
-        SERVICE_PIPELINE,
+        encode_jpeg(context_of(decode_image(data), box), CONTEXT_SIDE),
+        pipeline,
     )
 
 

@@ -44,6 +44,13 @@ def shipped_model(model_dir: str | None) -> ShippedModel:
     )
 
 
+def service_pipeline(settings: Settings) -> str:
+    """The pipeline examples are enrolled with and runs train on: ``CELEBCLF_PIPELINE``, else
+    the shipped model's, so a release shipping a model of a new pipeline moves every owner to
+    it (their examples are described again: tasks.redescription)."""
+    return settings.pipeline or shipped_model(settings.model_dir).manifest["pipeline"]
+
+
 _seeded: set[tuple[str, str]] = set()
 
 

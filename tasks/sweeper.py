@@ -7,7 +7,9 @@ Every ``CELEBCLF_SWEEP_INTERVAL`` seconds, for jobs, examples and training runs 
 - re-sends ``queued`` items whose message the broker lost (Redis restarted, flushed, or down
   at submit time: db.work.lost_queued says which);
 and it queues a training run for owners whose people changed and then stayed quiet for
-``CELEBCLF_AUTO_TRAIN_AFTER_S``, and deletes the work that expired (``CELEBCLF_RETENTION_S``).
+``CELEBCLF_AUTO_TRAIN_AFTER_S``, and for owners whose examples lack the service pipeline's
+descriptors (``CELEBCLF_PIPELINE`` changed: the run describes them again first), and deletes
+the work that expired (``CELEBCLF_RETENTION_S``).
 Several sweepers may run at once: every change is a compare-and-set, every re-send harmless,
 and runs asked for while one waits coalesce.
 """
@@ -20,12 +22,23 @@ from datetime import timedelta
 from pathlib import Path
 
 from config import Settings
-from db import deliveries, examples, heartbeats, idempotency, jobs, model_versions, retention, work
+from db import (
+    deliveries,
+    descriptors,
+    examples,
+    heartbeats,
+    idempotency,
+    jobs,
+    model_versions,
+    retention,
+    work,
+)
 from db.models import utcnow
 from db.session import unit_of_work
 from tasks import events
 from tasks.dispatch import enqueue, enqueue_committed
 from tasks.queue_depth import queue_length
+from tasks.serving import service_pipeline
 from tasks.webhooks import enqueue_deliveries
 
 log = logging.getLogger("celebclf.sweeper")
@@ -104,24 +117,38 @@ def delete_expired(settings: Settings) -> None:
         )
 
 
-def schedule_training(settings: Settings) -> int:
-    """Queue an automatic run for every owner due one; returns how many were queued."""
-    if settings.auto_train_after_s <= 0:
-        return 0
+def _request_runs(settings: Settings, owners: list[str], trigger: str) -> int:
+    """Queue a run (or find the one waiting) for each owner; returns how many were queued."""
     queued = 0
-    with unit_of_work(settings.database_url) as session:
-        due = model_versions.due_for_training(session, settings.auto_train_after_s)
-    for owner in due:
+    for owner in owners:
         with unit_of_work(settings.database_url) as session:
-            run, created = model_versions.request(session, owner, "auto", settings.auto_activate)
+            run, created = model_versions.request(session, owner, trigger, settings.auto_activate)
         if created:
             log.info(
                 "automatic training queued",
-                extra={"owner": owner, "run_id": run.id, "model_version": run.version},
+                extra={
+                    "owner": owner,
+                    "trigger": trigger,
+                    "run_id": run.id,
+                    "model_version": run.version,
+                },
             )
             enqueue_committed(settings, model_versions.KIND, [run.id])
             queued += 1
     return queued
+
+
+def schedule_training(settings: Settings) -> int:
+    """Queue an automatic run for every owner due one, and a ``pipeline`` run for every owner
+    whose examples the service's pipeline has not described; returns how many were queued."""
+    with unit_of_work(settings.database_url) as session:
+        undescribed = descriptors.owners_lacking(session, service_pipeline(settings))
+    queued = _request_runs(settings, undescribed, "pipeline")
+    if settings.auto_train_after_s <= 0:
+        return queued
+    with unit_of_work(settings.database_url) as session:
+        due = model_versions.due_for_training(session, settings.auto_train_after_s)
+    return queued + _request_runs(settings, due, "auto")
 
 
 def sweep_webhooks(settings: Settings) -> None:

@@ -1,7 +1,9 @@
 """One training run, start to end: the seed's collect -> clean -> train -> deploy, by the
 service itself, on the descriptors its workers stored (no photo is decoded again).
 
-Claim the run; snapshot every accepted example of the owner's people; the seed's model search,
+Claim the run; describe with the service's pipeline any accepted example that lacks its
+descriptor (tasks.redescription: the pipeline changed since it was enrolled); snapshot every
+accepted example of the owner's people; the seed's model search,
 cross-validated figures and the calibrated ``unknown`` rule (training.fit); store the model's
 bytes and manifest and, in the same transaction, activate it when that is right
 (db.model_versions.auto_activate). A run killed mid-way is delivered again and retrained from
@@ -18,11 +20,11 @@ from celery.exceptions import SoftTimeLimitExceeded
 from config import Settings
 from db import model_versions
 from db.session import unit_of_work
-from featurize import get_pipeline
+from featurize import Pipeline, get_pipeline
 from inference.artifacts import build_manifest, dump_estimator
-from tasks.enrolment import SERVICE_PIPELINE
 from tasks.processing import not_run
-from tasks.serving import shipped_model
+from tasks.redescription import describe_missing
+from tasks.serving import service_pipeline, shipped_model
 from tasks.storing import store_with_retry
 from training.fit import fit
 
@@ -58,10 +60,12 @@ def _outsiders(pipeline: str, settings: Settings):
 
 
 def _model(
-    claim: model_versions.RunClaim, snapshot: model_versions.Snapshot, settings: Settings
+    claim: model_versions.RunClaim,
+    snapshot: model_versions.Snapshot,
+    pipeline: Pipeline,
+    settings: Settings,
 ) -> Trained:
     """The model of the snapshot's people, with its manifest and report."""
-    pipeline = get_pipeline(SERVICE_PIPELINE)
     names = [p["name"] for p in snapshot.people]
     fitted = fit(
         snapshot.vectors,
@@ -88,12 +92,20 @@ def _model(
 
 def _train(claim: model_versions.RunClaim, settings: Settings) -> Trained | tuple[str, str]:
     """A model ready to store, or the (code, message) the run fails with."""
+    pipeline = get_pipeline(service_pipeline(settings))
+    try:
+        describe_missing(claim.owner, settings)
+    except SoftTimeLimitExceeded:
+        return "timeout", (
+            f"describing examples with {pipeline.name} took over "
+            f"{settings.train_time_limit_s - 10} s; the next run goes on where it stopped"
+        )
     with unit_of_work(settings.database_url) as session:
-        snapshot = model_versions.snapshot(session, claim, SERVICE_PIPELINE, MIN_EXAMPLES)
+        snapshot = model_versions.snapshot(session, claim, pipeline.name, MIN_EXAMPLES)
     if len(snapshot.people) < MIN_PEOPLE:
         return "too_few_people", _too_few(snapshot)
     try:
-        return _model(claim, snapshot, settings)
+        return _model(claim, snapshot, pipeline, settings)
     except SoftTimeLimitExceeded:
         return "timeout", f"training took over {settings.train_time_limit_s - 10} s"
     except Exception as exc:  # a run must end with a reason, never hang or vanish

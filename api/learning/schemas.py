@@ -83,6 +83,19 @@ class ExampleBase64Schema(StrictSchema):
 EXAMPLE_CREATE_DOC = {"oneOf": [ExampleUrlsSchema, ExampleBase64Schema]}
 
 
+class ExampleDescriptorSchema(Schema):
+    pipeline = fields.String(metadata={"description": "the feature pipeline, e.g. dlib, sface"})
+    status = fields.String(
+        validate=validate.OneOf(["described", "not_described"]),
+        metadata={
+            "description": "not_described: this pipeline found no face in what was kept of the "
+            "photo (the example still counts for models of other pipelines, not for this "
+            "one's; add the photo again)"
+        },
+    )
+    reason = fields.Nested(ErrorDetailSchema, allow_none=True)
+
+
 class ExampleSchema(Schema):
     id = fields.String()
     person_id = fields.String()
@@ -93,6 +106,13 @@ class ExampleSchema(Schema):
     filename = fields.String(allow_none=True)
     box = fields.Nested(BoxSchema, allow_none=True)
     crop_url = fields.String(allow_none=True)
+    descriptors = fields.List(
+        fields.Nested(ExampleDescriptorSchema),
+        metadata={
+            "description": "an accepted example's face as each pipeline described it: training "
+            "of a pipeline uses the examples it described"
+        },
+    )
     created_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
 

@@ -2,7 +2,16 @@
 
 from flask import url_for
 
-from db.models import Example, ExampleStatus, Job, ModelVersion, Person, RunStatus, SourceKind
+from db.models import (
+    Example,
+    ExampleDescriptor,
+    ExampleStatus,
+    Job,
+    ModelVersion,
+    Person,
+    RunStatus,
+    SourceKind,
+)
 
 
 def serialize_person(person: Person, counts: dict[str, int]) -> dict:
@@ -14,6 +23,13 @@ def serialize_person(person: Person, counts: dict[str, int]) -> dict:
         "created_at": person.created_at,
         "updated_at": person.updated_at,
     }
+
+
+def serialize_descriptor(row: ExampleDescriptor) -> dict:
+    if row.descriptor is not None:
+        return {"pipeline": row.pipeline, "status": "described", "reason": None}
+    reason = {"code": row.error_code, "message": row.error_message}
+    return {"pipeline": row.pipeline, "status": "not_described", "reason": reason}
 
 
 def serialize_example(example: Example) -> dict:
@@ -40,6 +56,7 @@ def serialize_example(example: Example) -> dict:
         "crop_url": url_for("examples.crop", person_id=example.person_id, example_id=example.id)
         if has_crop
         else None,
+        "descriptors": [serialize_descriptor(d) for d in example.descriptors],
         "created_at": example.created_at,
         "finished_at": example.finished_at,
     }

@@ -97,13 +97,19 @@ def test_the_same_photo_twice_is_a_duplicate_of_whoever_has_it(settings):
     with unit_of_work(settings.database_url) as session:
         assert examples.reserve_digest(session, second, "d" * 64) == "a"
         assert examples.reject(session, second, "duplicate", "already a's")
-    face = examples.EnrolledFace((1, 2, 3, 4), np.ones(128), b"\xff\xd8\xff", "dlib")
+    face = examples.EnrolledFace((1, 2, 3, 4), np.ones(128), b"\xff\xd8\xff", b"\xff\xd8", "dlib")
     with unit_of_work(settings.database_url) as session:
         assert examples.accept(session, first, face)
         assert not examples.accept(session, first, face), "one write per attempt"
     with unit_of_work(settings.database_url) as session:
         row = session.get(Example, first.example_id)
-        assert (row.status, row.w, len(row.descriptor)) == ("accepted", 3, 512)
+        (described,) = row.descriptors
+        assert (row.status, row.w, described.pipeline, len(described.descriptor)) == (
+            "accepted",
+            3,
+            "dlib",
+            512,
+        )
         assert session.get(Example, second.example_id).sha256 is None, "a reject frees the bytes"
         assert session.get(Owner, owner).changed_at is not None
     shipped_digest = str(shipped_model(settings.model_dir).sha256[0])

@@ -137,8 +137,15 @@ function newTile(example) {
   return li;
 }
 
+/** The pipelines that could not describe this example again (their models leave it out). */
+const notDescribed = (example) =>
+  (example.descriptors || []).filter((d) => d.status === "not_described");
+
 function updateTile(li, example) {
-  if (li.dataset.status === example.status) return;
+  const failed = notDescribed(example);
+  const state = [example.status, ...failed.map((d) => d.pipeline)].join(" ");
+  if (li.dataset.state === state) return;
+  li.dataset.state = state;
   li.dataset.status = example.status;
   const frame = li.querySelector(".crop-frame");
   if (example.crop_url) {
@@ -155,9 +162,18 @@ function updateTile(li, example) {
       textContent: mark,
     }));
   }
+  for (const d of failed) {
+    frame.append(Object.assign(document.createElement("span"), {
+      className: "badge not-described",
+      textContent: `not described by ${d.pipeline}`,
+      title: d.reason?.message || "",
+    }));
+  }
   li.querySelector(".example-status").textContent = STATUS_TEXT[example.status] || example.status;
   const reason = li.querySelector(".reason");
-  reason.textContent = example.status === "rejected" ? describeError(example.reason) : "";
+  reason.textContent = example.status === "rejected"
+    ? describeError(example.reason)
+    : failed.map((d) => `Not used by ${d.pipeline} models: ${describeError(d.reason)}`).join(" ");
   reason.hidden = !reason.textContent;
 }
 
