@@ -58,12 +58,21 @@ def unknown_rule(
     probability_cut: float | None,
     strangers: np.ndarray | None = None,
     bystanders: np.ndarray | None = None,
+    photos: np.ndarray | None = None,
+    bystander_photos: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Open-set models gate on the distance to the named person's examples (training.gate);
     closed-set ones (the seed's features) on probability, which refuses no stranger."""
     if pipeline.open_set:
         calibration = gate.calibrate(
-            x, y, strangers, bystanders, pipeline.gate_prior, pipeline.unclear_cap
+            x,
+            y,
+            strangers,
+            bystanders,
+            pipeline.gate_prior,
+            pipeline.unclear_cap,
+            photos,
+            bystander_photos,
         )
         return {
             "unknown_threshold": 0.0,
