@@ -21,7 +21,17 @@ class NearestReferenceGate(ClassifierMixin, BaseEstimator):
         self.references_ = np.asarray(x, dtype=np.float32)
         self.reference_labels_ = np.asarray(y)
         self.classes_ = self.classifier_.classes_
+        self._group_by_class()
         return self
+
+    def _group_by_class(self) -> None:
+        """References in class order, so that one ``minimum.reduceat`` finds every class's
+        nearest (a loop over classes cost 150 ms a face at 1,000 people). Also run on models
+        pickled before the references were grouped."""
+        order = np.argsort(self.reference_labels_, kind="stable")
+        references, labels = self.references_[order], self.reference_labels_[order]
+        self.class_starts_ = np.searchsorted(labels, self.classes_)
+        self.references_, self.reference_labels_ = references, labels
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         return self.classifier_.predict_proba(x)
@@ -32,7 +42,7 @@ class NearestReferenceGate(ClassifierMixin, BaseEstimator):
     def class_distances(self, x: np.ndarray) -> np.ndarray:
         """(rows, classes): Euclidean distance from each row to the nearest example of each
         class, columns in ``classes_`` order."""
+        if not hasattr(self, "class_starts_"):
+            self._group_by_class()
         distances = pairwise_distances(np.asarray(x, dtype=np.float32), self.references_)
-        return np.stack(
-            [distances[:, self.reference_labels_ == c].min(axis=1) for c in self.classes_], axis=1
-        )
+        return np.minimum.reduceat(distances, self.class_starts_, axis=1)

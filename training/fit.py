@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator
 
 from featurize import Pipeline
 from training.evaluation import held_out_figures, probability_threshold, unknown_rule
-from training.search import SearchResult, deployable, folds_for, search
+from training.search import SearchResult, deployable, folds_for, search, search_kind
 
 
 @dataclass(frozen=True)
@@ -23,11 +23,13 @@ class FittedModel:
     held_out: dict[str, Any]  # cross-validated figures of the chosen model
     rule: dict[str, Any]  # unknown_threshold, distance_threshold, calibration
     folds: int
+    search: str  # training.search: SEED_SEARCH or NEAREST_SEARCH
     quality_gate: dict[str, float]  # which faces may be named at all (inference.naming)
 
     def manifest_fields(self) -> dict[str, Any]:
         """What a manifest records of the fit (model, parameters, the unknown rule)."""
         return {
+            "search": self.search,
             "model": self.chosen.name,
             "params": self.chosen.best_params,
             "unknown_threshold": self.rule["unknown_threshold"],
@@ -40,6 +42,7 @@ class FittedModel:
     def report(self) -> dict[str, Any]:
         """The run's figures as JSON: model table, held-out figures, the unknown rule."""
         return {
+            "search": self.search,
             "models": [r.as_dict() for r in self.results],
             "chosen": {"model": self.chosen.name, "params": self.chosen.best_params},
             "held_out": self.held_out,
@@ -63,17 +66,15 @@ def fit(
     """Search, judge by cross-validation, calibrate ``unknown``, refit on everything.
 
     ``y`` holds class indices into ``names``; every class needs at least two examples.
-    ``choose`` is "svm" (what the seed deploys) or "best" (by held-out accuracy).
+    ``choose`` is "svm" (what the seed deploys) or "best" (by held-out accuracy); past the
+    seed's search (training.search) there is one model, and it is chosen.
     ``strangers`` are vectors of people the model must not name, for the calibration;
     ``bystanders`` the other faces of the photos the examples came from, ``photos`` and
     ``bystander_photos`` which photo each example and bystander is from (training.gate).
     """
     results = search(x, y, seed, progress)
-    chosen = (
-        next(r for r in results if r.name == "svm")
-        if choose == "svm"
-        else max(results, key=lambda r: r.held_out_accuracy)
-    )
+    svm = [r for r in results if r.name == "svm"]
+    chosen = svm[0] if choose == "svm" and svm else max(results, key=lambda r: r.held_out_accuracy)
     folds = folds_for(y)
     model = deployable(chosen, seed, folds, pipeline.open_set)
     cut = None if pipeline.open_set else probability_threshold(model, x, y, folds, seed)
@@ -82,6 +83,14 @@ def fit(
         "method": f"{folds}-fold cross-validation over all {len(y)} examples",
     }
     rule = unknown_rule(pipeline, x, y, cut, strangers, bystanders, photos, bystander_photos)
+    estimator = model.fit(x, y)
     return FittedModel(
-        model.fit(x, y), results, chosen, held_out, rule, folds, pipeline.nameable.as_dict()
+        estimator,
+        results,
+        chosen,
+        held_out,
+        rule,
+        folds,
+        search_kind(len(y)),
+        pipeline.nameable.as_dict(),
     )

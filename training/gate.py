@@ -10,12 +10,17 @@ and never above ``PRIOR``: the operating point of dlib's descriptor found by cro
 over people (docs/model-report.md), because a small gallery has too few strangers to show how
 close an outsider can come.
 
+No n x n matrix is ever held: known distances compare each person's examples with their own
+only, outsider distances are found a block of rows at a time (float32, BLOCK_BYTES per block),
+so a gallery of 50,000 examples needs tens of MB here rather than 20 GB.
+
 Faces that only the fallback detector found (featurize: not ``clear``: turned away, small or
 blurred) are never learned from and are named only within ``UNCLEAR_CAP``: their descriptors
 are less sure, and cross-validated a stricter cap halved wrong names for 1 point of known
 faces kept (docs/model-report.md).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,22 +30,73 @@ PRIOR = 0.57
 FALSE_ACCEPT = 0.02
 UNCLEAR_CAP = 0.54
 NEAR_COPY = 0.15
+BLOCK_BYTES = 32 * 2**20  # one block of distances: memory stays bounded at any gallery size
 
 
-def _pairwise(vectors: np.ndarray) -> np.ndarray:
-    distances = pairwise_distances(np.asarray(vectors, dtype=np.float64))
-    np.fill_diagonal(distances, np.inf)
-    return distances
+def _rows_per_block(columns: int, itemsize: int = 4) -> int:
+    """Rows of a (rows, columns) block of distances that fit in BLOCK_BYTES."""
+    return max(1, BLOCK_BYTES // (itemsize * max(columns, 1)))
+
+
+def _squared_norms(vectors: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->i", vectors, vectors)
+
+
+def _nearest(
+    rows: np.ndarray,
+    references: np.ndarray,
+    exclude: Callable[[int, int, np.ndarray], None] | None = None,
+) -> np.ndarray:
+    """Each row's Euclidean distance to its nearest reference (float32; inf when every
+    reference is excluded), a block of rows at a time so that memory stays near BLOCK_BYTES
+    whatever the sizes. ``exclude(first, last, block)`` sets to inf, in the block of squared
+    distances of rows ``first:last``, the pairs that must not count."""
+    rows = np.asarray(rows, dtype=np.float32)
+    references = np.asarray(references, dtype=np.float32)
+    doubled = -2 * references
+    reference_norms = _squared_norms(references)
+    nearest = np.empty(len(rows), dtype=np.float32)
+    step = _rows_per_block(len(references))
+    for first in range(0, len(rows), step):
+        last = min(first + step, len(rows))
+        block = rows[first:last] @ doubled.T
+        block += reference_norms
+        if exclude is not None:
+            exclude(first, last, block)
+        nearest[first:last] = block.min(axis=1, initial=np.inf)
+    nearest += _squared_norms(rows)
+    return np.sqrt(np.maximum(nearest, 0))
+
+
+def _people(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The order that puts each person's examples together, and where each person's run of
+    examples starts and ends in that order."""
+    order = np.argsort(labels, kind="stable")
+    ordered = labels[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return order, starts, np.r_[starts[1:], len(ordered)]
 
 
 def known_distances(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Each example's distance to its person's nearest other example (not a near-copy).
 
-    People with a single example give nothing: there is nothing to leave one out of.
+    People with a single example give nothing: there is nothing to leave one out of. Only
+    each person's own examples are compared, so the cost is the sum of their squares.
     """
-    distances = _pairwise(vectors)
-    same = labels[:, None] == labels[None, :]
-    usable = np.where(same & (distances >= NEAR_COPY), distances, np.inf).min(axis=1)
+    order, starts, ends = _people(np.asarray(labels))
+    vectors = np.asarray(vectors, dtype=np.float64)[order]
+    nearest = np.empty(len(order), dtype=np.float64)
+    for start, end in zip(starts, ends, strict=True):
+        own = vectors[start:end]
+        step = _rows_per_block(len(own), itemsize=8)
+        for first in range(0, len(own), step):
+            distances = pairwise_distances(own[first : first + step], own)
+            distances[distances < NEAR_COPY] = np.inf
+            rows = np.arange(len(distances))
+            distances[rows, first + rows] = np.inf
+            nearest[start + first : start + first + len(distances)] = distances.min(axis=1)
+    usable = np.empty_like(nearest)
+    usable[order] = nearest
     return usable[np.isfinite(usable)]
 
 
@@ -48,19 +104,23 @@ def stranger_distances(
     vectors: np.ndarray, labels: np.ndarray, strangers: np.ndarray | None = None
 ) -> np.ndarray:
     """Each example's distance to the other people's examples, and each stranger's to all."""
-    distances = _pairwise(vectors)
-    others = labels[:, None] != labels[None, :]
-    within = np.where(others, distances, np.inf).min(axis=1)
+    order, starts, ends = _people(np.asarray(labels))
+    ordered = np.asarray(vectors)[order]
+
+    def leave_person_out(first: int, last: int, block: np.ndarray) -> None:
+        for person in range(np.searchsorted(ends, first, "right"), len(starts)):
+            start, end = starts[person], ends[person]
+            if start >= last:
+                break
+            block[max(start, first) - first : min(end, last) - first, start:end] = np.inf
+
+    nearest = _nearest(ordered, ordered, leave_person_out)
+    within = np.empty_like(nearest)
+    within[order] = nearest
     parts = [within[np.isfinite(within)]]
     if strangers is not None and len(strangers):
-        parts.append(pairwise_distances(strangers, vectors).min(axis=1))
+        parts.append(_nearest(strangers, vectors))
     return np.concatenate(parts)
-
-
-def grid_for(prior: float) -> np.ndarray:
-    """Thresholds tried: 0.01 apart, from about half the prior to about 1.4 times it (for
-    dlib's 0.57: 0.30 to 0.80)."""
-    return np.round(np.arange(round(prior * 0.53, 2), round(prior * 1.4, 2) + 1e-4, 0.01), 2)
 
 
 def bystander_distances(
@@ -72,11 +132,21 @@ def bystander_distances(
     """Each bystander's distance to the nearest example from another photo than its own."""
     if bystanders is None or not len(bystanders):
         return np.array([])
-    distances = pairwise_distances(np.asarray(bystanders, dtype=np.float64), vectors)
+    leave_own_photo_out = None
     if photos is not None and bystander_photos is not None:
-        distances[np.asarray(bystander_photos)[:, None] == np.asarray(photos)[None, :]] = np.inf
-    nearest = distances.min(axis=1)
+        photos, bystander_photos = np.asarray(photos), np.asarray(bystander_photos)
+
+        def leave_own_photo_out(first: int, last: int, block: np.ndarray) -> None:
+            block[bystander_photos[first:last, None] == photos[None, :]] = np.inf
+
+    nearest = _nearest(bystanders, vectors, leave_own_photo_out)
     return nearest[np.isfinite(nearest)]
+
+
+def grid_for(prior: float) -> np.ndarray:
+    """Thresholds tried: 0.01 apart, from about half the prior to about 1.4 times it (for
+    dlib's 0.57: 0.30 to 0.80)."""
+    return np.round(np.arange(round(prior * 0.53, 2), round(prior * 1.4, 2) + 1e-4, 0.01), 2)
 
 
 def threshold(strangers: np.ndarray, prior: float = PRIOR) -> float:

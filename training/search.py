@@ -1,4 +1,14 @@
-"""The seed's model search: three scaled classifiers, each tuned by GridSearchCV.
+"""The seed's model search: three scaled classifiers, each tuned by GridSearchCV; beyond
+FULL_SEARCH_LIMIT examples, the nearest-examples search.
+
+The seed's grid costs 40 SVM fits and 15 one-vs-rest fits of every person; at 2,000
+descriptors (40 people) it already took 51 s, and a linear SVM, one-vs-rest, grows with
+examples x people (6.8 s a 5-fold pass at 2,000 x 40, about an hour at 50,000 x 1,000).
+Face descriptors are made to be compared by distance, which is also what the ``unknown``
+rule measures, so past the limit the search tunes k of a k-nearest-examples classifier
+(no scaling: the descriptor's distances are the point) on a stratified subsample of
+GRID_SAMPLE examples, and judges the winner on all of them: its fit is storing the vectors
+and its cost one float32 matrix product a fold.
 
 Every figure is cross-validated over all the data (stratified folds, fewer than five when a
 person has fewer examples): ``cv_accuracy`` is the grid search's best mean fold score, and
@@ -14,8 +24,14 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_predict
+from sklearn.model_selection import (
+    GridSearchCV,
+    StratifiedKFold,
+    cross_val_predict,
+    train_test_split,
+)
 from sklearn.multiclass import OneVsRestClassifier
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
@@ -24,6 +40,9 @@ from tqdm import tqdm
 from inference.openset import NearestReferenceGate
 
 MAX_FOLDS = 5
+FULL_SEARCH_LIMIT = 1_000  # examples: the seed's search took 19 s at 1,000 (docs/people.md)
+GRID_SAMPLE = 5_000  # examples the nearest-examples grid is tuned on
+SEED_SEARCH, NEAREST_SEARCH = "seed_grid", "nearest_examples"
 
 
 @dataclass(frozen=True)
@@ -31,6 +50,7 @@ class Candidate:
     name: str
     estimator: BaseEstimator
     grid: dict[str, list[Any]]
+    scaled: bool = True
 
 
 @dataclass(frozen=True)
@@ -79,15 +99,43 @@ def candidates(seed: int) -> list[Candidate]:
     ]
 
 
+def nearest_candidate() -> Candidate:
+    """k nearest examples, weighted by closeness (so probabilities are graded, not 0/1)."""
+    return Candidate(
+        "nearest_examples",
+        KNeighborsClassifier(weights="distance", algorithm="brute"),
+        {"kneighborsclassifier__n_neighbors": [3, 5, 10]},
+        scaled=False,
+    )
+
+
+def search_kind(examples: int) -> str:
+    """Which search a training set of ``examples`` gets (recorded in the manifest)."""
+    return SEED_SEARCH if examples <= FULL_SEARCH_LIMIT else NEAREST_SEARCH
+
+
+def _grid_sample(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """About GRID_SAMPLE examples (two a person at least), every person kept in proportion."""
+    people = len(np.unique(y))
+    size = max(GRID_SAMPLE, 2 * people)
+    if len(y) - size < people:  # too few left over to split by person: tune on all
+        return x, y
+    sample, _, labels, _ = train_test_split(x, y, train_size=size, stratify=y, random_state=seed)
+    return sample, labels
+
+
 def search(x: np.ndarray, y: np.ndarray, seed: int, progress: bool = True) -> list[SearchResult]:
     """Tune every candidate by cross-validation, then score its best on other folds."""
-    folds = folds_for(y)
-    tune = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    judge = StratifiedKFold(folds, shuffle=True, random_state=seed + 1)
+    seed_search = search_kind(len(y)) == SEED_SEARCH
+    tuned_on = (x, y) if seed_search else _grid_sample(x, y, seed)
+    tune = StratifiedKFold(folds_for(tuned_on[1]), shuffle=True, random_state=seed)
+    judge = StratifiedKFold(folds_for(y), shuffle=True, random_state=seed + 1)
+    tried = candidates(seed) if seed_search else [nearest_candidate()]
     results = []
-    for cand in tqdm(candidates(seed), desc="model search", unit="model", disable=not progress):
-        grid = GridSearchCV(make_pipeline(StandardScaler(), cand.estimator), cand.grid, cv=tune)
-        grid.fit(x, y)
+    for cand in tqdm(tried, desc="model search", unit="model", disable=not progress):
+        steps = [StandardScaler()] if cand.scaled else []
+        grid = GridSearchCV(make_pipeline(*steps, cand.estimator), cand.grid, cv=tune)
+        grid.fit(*tuned_on)
         predicted = cross_val_predict(grid.best_estimator_, x, y, cv=judge)
         results.append(
             SearchResult(
