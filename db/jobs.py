@@ -51,6 +51,9 @@ class FaceRow:
     distance: float | None = None
     reason: str | None = None
     quality: dict | None = None
+    pipeline: str | None = None  # what made ``descriptor``: faces compare only within one
+    descriptor: bytes | None = None  # float32, for search by face and clustering
+    crop: bytes | None = None  # a small JPEG of the face (featurize.decode.face_thumbnail)
 
 
 def claim(

@@ -181,6 +181,10 @@ class Face(Base):
     # faces stored before reasons were kept
     reason: Mapped[str | None] = mapped_column(String(32), default=None)
     quality: Mapped[dict | None] = mapped_column(JSON, default=None)  # as the detector saw it
+    # kept as long as the job: search by face and the clusters of unnamed faces read them
+    pipeline: Mapped[str | None] = mapped_column(String(32), default=None)
+    descriptor: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
+    crop: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))  # JPEG
 
 
 class Person(Base):

@@ -4,6 +4,7 @@ import numpy as np
 
 from featurize.dimensions import declared_size
 from featurize.opencv import MAX_IMAGE_PIXELS, cv2
+from featurize.results import Box
 
 _SIGNATURES: tuple[tuple[str, int, bytes], ...] = (
     ("jpeg", 0, b"\xff\xd8\xff"),
@@ -80,3 +81,16 @@ def encode_jpeg(image: np.ndarray, max_side: int, quality: int = 85) -> bytes:
     if not ok:
         raise ValueError("JPEG encoding failed")
     return buffer.tobytes()
+
+
+FACE_THUMBNAIL_SIDE = 96
+
+
+def face_thumbnail(image: np.ndarray, box: Box, side: int = FACE_THUMBNAIL_SIDE) -> bytes:
+    """A JPEG of a face with a fifth of its size as margin, at most ``side`` px: what a person
+    needs to recognise a face in a list, no more (it is kept as long as its job)."""
+    margin_x, margin_y = box.w // 5, box.h // 5
+    top, left = max(0, box.y - margin_y), max(0, box.x - margin_x)
+    bottom = min(image.shape[0], box.y + box.h + margin_y)
+    right = min(image.shape[1], box.x + box.w + margin_x)
+    return encode_jpeg(image[top:bottom, left:right], side)

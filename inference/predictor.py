@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from featurize import Box, FaceFeatures, ImageError, analyze, decode_image
+from featurize.decode import face_thumbnail
 from inference.artifacts import ModelBundle
 from inference.naming import Candidate, NamingRule, decide
 
@@ -22,6 +23,9 @@ class FacePrediction:
     person_id: str | None = None  # the stored person named, for models of stored people
     reason: str | None = None  # why the face is unknown (inference.naming), None when named
     quality: dict[str, float] | None = None  # featurize.quality, where the pipeline measures it
+    # what is stored with a job's face for search and clustering (not part of the answer)
+    vector: np.ndarray | None = field(default=None, repr=False, compare=False)
+    crop: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def named(self) -> bool:
@@ -129,8 +133,12 @@ class Predictor:
         ]
 
     def predict_image(self, image: np.ndarray) -> list[FacePrediction]:
-        """Faces of a decoded BGR image."""
-        return self.predict_faces(analyze(image, self.bundle.pipeline).faces)
+        """Faces of a decoded BGR image, each with its descriptor and a small crop."""
+        faces = analyze(image, self.bundle.pipeline).faces
+        return [
+            replace(prediction, vector=face.vector, crop=face_thumbnail(image, face.box))
+            for face, prediction in zip(faces, self.predict_faces(faces), strict=True)
+        ]
 
     def predict_bytes(self, data: bytes) -> PhotoPrediction:
         """Decode and predict; an unreadable image becomes an error, never an exception."""

@@ -4,6 +4,7 @@ store the outcome."""
 import logging
 import time
 
+import numpy as np
 from celery.exceptions import SoftTimeLimitExceeded
 
 from config import Settings
@@ -67,6 +68,9 @@ def _outcome(
             f.distance,
             f.reason,
             f.quality,
+            predictor.bundle.pipeline.name,
+            None if f.vector is None else f.vector.astype(np.float32).tobytes(),
+            f.crop,
         )
         for f in prediction.faces
     ], None
