@@ -315,6 +315,8 @@ def main() -> None:
             results[f"{variant} / {tag} / nested gate"] = summarise(
                 f"{variant}, {tag}, quality gate chosen on the other folds:", gated
             )
+            overall = chosen_gate(rules, judged_by_fold, known, -1)
+            print(f"    chosen on all five folds (the pipeline's default): {overall.as_dict()}")
     print(json.dumps(results))
 
 

@@ -30,7 +30,8 @@ from tasks.serving import service_pipeline, shipped_model
 
 log = logging.getLogger("celebclf.redescription")
 CHUNK = 50
-SAME_FACE = 0.5  # box overlap at which a shipped gallery row is the example's face
+SAME_FACE = 0.4  # box overlap at which a shipped gallery row is the example's face (a dlib box
+# lies inside the YuNet box of the same face: their overlap is their area ratio, 0.49-0.9)
 NO_FACE = "the new face finder found no face in the stored crop; add this photo again"
 NOT_SHIPPED = "the shipped model no longer has this photo's face; add a photo of them"
 

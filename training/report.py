@@ -73,19 +73,31 @@ def confusion_figure(report: dict[str, Any]) -> Figure:
 
 
 def threshold_figure(calibration: dict[str, Any]) -> Figure:
-    """Known faces kept and strangers refused by distance threshold, the chosen one marked."""
+    """Known faces kept, and strangers and bystanders refused, by distance threshold, the
+    chosen one marked: clean one-face strangers alone make the rule look safer than it is
+    beside a known person."""
     curves = calibration["curves"]
     fig = Figure(figsize=(7, 4.5))
     ax = fig.subplots()
     ax.plot(curves["threshold"], curves["known_kept"], label="known faces kept (leave one out)")
     ax.plot(curves["threshold"], curves["strangers_refused"], label="strangers refused")
+    if calibration.get("bystander_faces"):
+        ax.plot(
+            curves["threshold"],
+            curves["bystanders_refused"],
+            label=f"bystanders refused ({calibration['bystander_faces']}, leave the photo out)",
+        )
     ax.axvline(calibration["distance_threshold"], color="grey", linestyle="--")
     ax.set_xlabel("distance threshold (to the named person's nearest example)")
     ax.set_ylabel("share of faces")
     ax.set_ylim(0, 1.02)
+    refused = f"strangers refused {calibration['strangers_refused']:.3f}"
+    if calibration.get("bystander_faces"):
+        refused += f", bystanders {calibration['bystanders_refused']:.3f}"
     ax.set_title(
         f"unknown rule: {calibration['distance_threshold']:.2f} "
-        f"(kept {calibration['known_kept']:.3f}, refused {calibration['strangers_refused']:.3f})"
+        f"(kept {calibration['known_kept']:.3f}, {refused})",
+        fontsize=10,
     )
     ax.legend(loc="lower left")
     fig.tight_layout()

@@ -14,7 +14,7 @@ from db.items import Item
 from db.migrate import upgrade
 from db.models import Example, ModelVersion, Owner, Person
 from db.session import unit_of_work
-from tasks.serving import ensure_owner, shipped_model
+from tasks.serving import ensure_owner, service_pipeline, shipped_model
 from tasks.training_run import train_run
 from tests.service.helpers import postgres_database, postgres_reachable
 
@@ -152,11 +152,10 @@ def ready_run(settings: Settings, owner: str, activate: bool = True) -> str:
         run, _ = model_versions.request(session, owner, "manual", activate)
     with unit_of_work(settings.database_url) as session:
         taken = model_versions.claim(session, run.id, 3, 60)[0]
-        snapshot = model_versions.snapshot(session, taken, "dlib", 2)
+        snapshot = model_versions.snapshot(session, taken, service_pipeline(settings), 2)
+    manifest = {"model_sha256": "x", "pipeline": service_pipeline(settings)}
     with unit_of_work(settings.database_url) as session:
-        assert model_versions.finish(
-            session, taken, b"m", {"model_sha256": "x"}, {}, snapshot.people
-        )
+        assert model_versions.finish(session, taken, b"m", manifest, {}, snapshot.people)
     return run.id
 
 

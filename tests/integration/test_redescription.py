@@ -25,6 +25,7 @@ from tests.integration.test_learning_states import seeded
 from training.cleaning import KEPT, judge
 
 PEOPLE = ("alexandra_daddario", "charles_leclerc")
+DLIB_MODEL = str(Path(__file__).resolve().parents[2] / "models" / "dlib-2026-12-03")
 PER_PERSON = 4
 
 
@@ -113,9 +114,9 @@ def _answering(settings: Settings, owner: str) -> str:
 def test_dlib_examples_are_described_again_and_the_old_model_answers_until_the_new_one_may(
     db_url, dlib_examples
 ):
-    settings = Settings.from_env({"DATABASE_URL": db_url})
+    settings = Settings.from_env({"DATABASE_URL": db_url, "CELEBCLF_MODEL_DIR": DLIB_MODEL})
     owner = seeded(settings)
-    dlib_era = replace(settings, pipeline="dlib")
+    dlib_era = settings
     assert _answering(dlib_era, owner) == "dlib"
     faceless = OldExample(
         "f" * 64,
@@ -177,3 +178,30 @@ def test_dlib_examples_are_described_again_and_the_old_model_answers_until_the_n
     with unit_of_work(settings.database_url) as session:
         assert session.get(ModelVersion, run.id).note is None
     assert _answering(switched, owner) == "sface"
+
+
+def test_a_release_shipping_an_sface_model_moves_every_owner_to_it(db_url, dlib_examples):
+    """The real upgrade: an owner seeded by the dlib release, with people of their own, on the
+    next release (whose shipped model is sface): their examples and the shipped people's are
+    described by sface (the shipped ones from the new gallery), and the sface run that names
+    everyone replaces the dlib model by itself."""
+    dlib_era = Settings.from_env({"DATABASE_URL": db_url, "CELEBCLF_MODEL_DIR": DLIB_MODEL})
+    owner = seeded(dlib_era)
+    with unit_of_work(dlib_era.database_url) as session:
+        made = {name: people.create(session, owner, name, 100) for name in PEOPLE}
+        for name in PEOPLE:
+            for example in dlib_examples[name]:
+                _store(session, owner, made[name].id, example)
+    assert _answering(dlib_era, owner) == "dlib"
+
+    released = replace(dlib_era, model_dir=None)
+    assert service_pipeline(released) == "sface"
+    with unit_of_work(released.database_url) as session:
+        assert descriptors.owners_lacking(session, "sface") == [owner]
+        run, _ = model_versions.request(session, owner, "pipeline", True)
+    assert train_run(run.id, released) == "ready"
+    with unit_of_work(released.database_url) as session:
+        done = session.get(ModelVersion, run.id)
+        assert done.note is None, done.note
+        assert len(done.people) == 5 + len(PEOPLE), "nobody is lost on the way"
+    assert _answering(released, owner) == "sface"
