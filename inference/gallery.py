@@ -20,8 +20,8 @@ GALLERY_FILE = "gallery.npz"
 class Gallery:
     """Row i: a face's vector, its person's name, its photo's SHA-256 and its box (x, y, w, h).
 
-    ``outsiders``: faces of nobody the model knows (bystanders in its training photos and
-    strangers), kept so that a model trained later on the same pipeline calibrates its unknown
+    ``outsiders``: faces of nobody the model knows (the bystanders labelled in its training
+    photos), kept so that a model trained later on the same pipeline calibrates its unknown
     rule against them too (training.gate); empty in galleries written before 2026-12-04.
     """
 

@@ -107,8 +107,8 @@ def train(config: TrainingConfig) -> TrainingRun:
     }
     config.out_dir.mkdir(parents=True, exist_ok=True)
     if pipeline.open_set:
-        outsiders = [v for v in (bystanders, strangers) if v is not None and len(v)]
-        gallery = gallery_of(samples, np.concatenate(outsiders) if outsiders else None)
+        # the bystanders only: the strangers are people a user may well enrol (the seed's)
+        gallery = gallery_of(samples, bystanders)
         extra["gallery_sha256"] = save_gallery(config.out_dir, gallery)
     run = TrainingRun(samples, verdicts, class_dictionary, fitted)
     run.manifest = save_model(config.out_dir, fitted.estimator, class_dictionary, extra)

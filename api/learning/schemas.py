@@ -181,7 +181,14 @@ class ModelRowSchema(Schema):
 class ModelSchema(Schema):
     version = fields.String()
     status = fields.String(validate=validate.OneOf(MODEL_STATUSES))
-    trigger = fields.String(metadata={"description": "manual, auto or shipped"})
+    trigger = fields.String(metadata={"description": "manual, auto, pipeline or shipped"})
+    pipeline = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "how faces are found and described (sface: YuNet + SFace; dlib; "
+            "seed); null until the run is ready"
+        },
+    )
     people = fields.List(fields.Nested(ModelPersonSchema))
     excluded = fields.List(fields.Nested(ModelPersonSchema))
     examples = fields.Integer(allow_none=True)

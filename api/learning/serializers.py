@@ -92,6 +92,7 @@ def serialize_model(run: ModelVersion, active_id: str | None) -> dict:
         "version": run.version,
         "status": model_status(run, active_id),
         "trigger": run.trigger,
+        "pipeline": (run.manifest or {}).get("pipeline"),
         "people": [{"id": p["id"], "name": p["name"], "examples": p["examples"]} for p in people],
         "excluded": report.get("excluded", []),
         "examples": sum(p["examples"] for p in people) if people else None,

@@ -7,7 +7,6 @@ import os
 import signal
 import time
 
-import psutil
 import pytest
 import requests
 
@@ -18,7 +17,12 @@ from tests.faults.checks import (
     running_item_pid,
 )
 from tests.service.fixtures import running_service
-from tests.service.helpers import Service, postgres_database, postgres_reachable, url_for_photo
+from tests.service.helpers import (
+    pool_processes,
+    postgres_database,
+    postgres_reachable,
+    url_for_photo,
+)
 
 pytestmark = pytest.mark.slow
 # s; a vanished worker's job goes stale after this + 30 s. Its soft limit (10 s less) must fit
@@ -36,13 +40,6 @@ def crashable(redis_url, tmp_path_factory):
         running_service(url, redis_url, logs, CELEBCLF_TASK_TIME_LIMIT=str(TIME_LIMIT)) as service,
     ):
         yield service
-
-
-def pool_children(service: Service) -> list[psutil.Process]:
-    workers = [p for name, p in service.processes.items() if name.startswith("worker")]
-    return [
-        child for w in workers if w.poll() is None for child in psutil.Process(w.pid).children()
-    ]
 
 
 def test_worker_killed_mid_batch_then_replaced(crashable, photos, kept_photos):
@@ -94,7 +91,7 @@ def test_poison_job_that_kills_its_process_fails_after_max_attempts(crashable, p
         if job["status"] in ("succeeded", "failed"):
             break
         if job["status"] == "running" and job["attempts"] > kills:
-            for child in pool_children(crashable):
+            for child in pool_processes(crashable):
                 if any(c.raddr and c.raddr.port == port for c in child.net_connections("tcp")):
                     child.send_signal(signal.SIGKILL)  # the one fetching the poison
                     kills += 1

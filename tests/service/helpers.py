@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import psutil
 import requests
 from sqlalchemy import create_engine, text
 
@@ -122,6 +123,19 @@ class ApiClient:
     def diagnosis(self) -> str:
         """What a wait that timed out should add to its message; nothing for a bare client."""
         return ""
+
+
+def pool_processes(service: "Service") -> list[psutil.Process]:
+    """The pool processes of the service's live workers: the leaves under each ``worker``
+    process (celebclf worker -> its watchdog's Celery worker -> the pool)."""
+    workers = [p for name, p in service.processes.items() if name.startswith("worker")]
+    tree = [
+        child
+        for w in workers
+        if w.poll() is None
+        for child in psutil.Process(w.pid).children(recursive=True)
+    ]
+    return [process for process in tree if not process.children()]
 
 
 class Service(ApiClient):

@@ -1,7 +1,6 @@
 """The service learns a person end to end: enrol through the API, train on the queue, activate,
 and every worker process answers with the new model without a restart."""
 
-import psutil
 import pytest
 
 from db.models import Job
@@ -9,9 +8,11 @@ from db.session import unit_of_work
 from featurize import decode_image
 from inference import Predictor, load_model
 from tests.conftest import encode
+from tests.service.helpers import pool_processes
 from tests.service.learning import one_face_photos
 
 NEW = "alexandra_daddario"  # in seed-celebrities, unknown to the shipped model
+SHIPPED = load_model().pipeline  # what the service enrols and trains with
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +28,7 @@ def new_person_photos(seed_dir, shipped):
 
 
 def pool_pids(service) -> set[int]:
-    workers = [p for name, p in service.processes.items() if name.startswith("worker")]
-    return {child.pid for w in workers for child in psutil.Process(w.pid).children()}
+    return {process.pid for process in pool_processes(service)}
 
 
 def test_enrol_train_activate_then_the_new_person_is_named(
@@ -62,13 +62,15 @@ def test_enrol_train_activate_then_the_new_person_is_named(
         "logistic_regression",
     ]
     assert model["held_out_accuracy"] >= 0.9
-    assert 0.4 <= model["unknown_rule"]["distance_threshold"] <= 0.6
+    assert model["pipeline"] == SHIPPED.name, "trained on the shipped model's pipeline"
+    threshold = model["unknown_rule"]["distance_threshold"]
+    assert SHIPPED.gate_prior / 2 <= threshold <= SHIPPED.gate_prior
 
     after = [client.classify(p) for p in probes]
     assert sum(job["answer"] == NEW for job in after) >= len(probes) - 1, after
     assert all(job["model"] == model["version"] for job in after)
     named = next(f for job in after for f in job["faces"] if f["label"] == NEW)
-    assert named["person_id"] == person["id"] and named["distance"] <= 0.6
+    assert named["person_id"] == person["id"] and named["distance"] <= threshold
     for path, name in kept_photos[::50]:
         assert client.classify(path)["answer"] == name, path
 
@@ -146,7 +148,9 @@ def test_people_crud_merge_and_appearances(owner_client, kept_photos):
         f"/api/v1/people/{kohli}/appearances", params={"limit": 2, "cursor": page["next_cursor"]}
     ).json()
     assert [a["job_id"] for a in rest["items"]] == [jobs[0]["id"]] and rest["next_cursor"] is None
-    assert all(a["faces"] and a["faces"][0]["distance"] <= 0.6 for a in page["items"])
+    assert all(
+        a["faces"] and a["faces"][0]["distance"] <= SHIPPED.gate_prior for a in page["items"]
+    )
 
     assert client.request("DELETE", f"/api/v1/people/{kohli}").status_code == 204
     assert client.get(f"/api/v1/people/{kohli}/appearances").status_code == 404
