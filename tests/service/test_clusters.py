@@ -141,3 +141,19 @@ def test_bad_input_is_4xx_json(clustered, path, body, status, code):
     assert response.status_code == status, response.text
     assert code is None or response.json()["error"]["code"] == code
     assert response.json()["error"]["message"]
+
+
+@pytest.mark.xfail(
+    strict=True, reason="needs the gallery rule of issue #23 ('known at once', h-gallery)"
+)
+def test_the_named_cluster_names_its_person_on_their_next_photo_with_no_training(
+    clustered, strangers
+):
+    client, _, _ = clustered
+    named = {p["name"]: p for p in client.people().values() if p["name"] in STRANGERS}
+    assert named, "test_naming_a_cluster_... names one cluster first"
+    name = next(iter(named))
+    job = client.classify(strangers[name][PER_PERSON])
+    models = client.get("/api/v1/models").json()["items"]
+    assert all(m["trigger"] == "shipped" for m in models), "no training run"
+    assert job["answer"] == name, job
