@@ -3,6 +3,7 @@
 from flask import Flask
 
 from api import access, batches, errors, jobs, limits, meta, metrics, openapi, page, seed, webhooks
+from api.faces import clusters, crops
 from api.learning import examples, models, people
 from config import Settings, get_settings
 
@@ -13,6 +14,8 @@ BLUEPRINTS = (
     people.blp,
     examples.blp,
     models.blp,
+    clusters.blp,
+    crops.blp,
     meta.blp,
     metrics.blp,
     seed.blp,

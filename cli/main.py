@@ -23,6 +23,7 @@ COMMANDS = {
     "keys": "cli.keys",
     "people": "cli.people",
     "models": "cli.models",
+    "faces": "cli.faces",
 }
 
 

@@ -96,6 +96,8 @@ class Settings:
     pipeline: str | None  # None: the shipped model's (tasks.serving.service_pipeline)
     max_people: int
     max_examples_per_person: int
+    cluster_min_size: int
+    cluster_eps: float | None  # None: the active model's distance_threshold (db.clusters)
     log_level: str
     api_keys: tuple[ApiKey, ...]
     rate_limit_requests: str
@@ -152,6 +154,8 @@ class Settings:
             pipeline=get("PIPELINE", "") or None,
             max_people=int(get("MAX_PEOPLE", "1000")),
             max_examples_per_person=int(get("MAX_EXAMPLES_PER_PERSON", "500")),
+            cluster_min_size=int(get("CLUSTER_MIN_SIZE", "3")),
+            cluster_eps=float(get("CLUSTER_EPS", "")) if get("CLUSTER_EPS", "") else None,
             log_level=get("LOG_LEVEL", "INFO").upper(),
             api_keys=_api_keys(get("API_KEYS", "")),
             rate_limit_requests=get("RATE_LIMIT_REQUESTS", "1200/minute"),

@@ -66,6 +66,7 @@ class SourceKind(enum.StrEnum):
     base64 = "base64"
     url = "url"
     shipped = "shipped"  # an example that came with the shipped model: a descriptor, no photo
+    face = "face"  # a job's face, from a named cluster (db.clusters.face_photo)
 
 
 class UTCDateTime(TypeDecorator):
@@ -185,6 +186,26 @@ class Face(Base):
     pipeline: Mapped[str | None] = mapped_column(String(32), default=None)
     descriptor: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
     crop: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))  # JPEG
+    # the unnamed people (db.clusters): the cluster an unknown face is in, and the user's
+    # verdict that takes it out of clustering for good (``rejected`` or ``named``)
+    cluster_id: Mapped[str | None] = mapped_column(
+        ForeignKey("face_clusters.id", ondelete="SET NULL"), default=None, index=True
+    )
+    review: Mapped[str | None] = mapped_column(String(16), default=None)
+
+
+class FaceCluster(Base):
+    """Unknown faces of one owner and pipeline that look like one person (db.clusters); its
+    size is counted from its living faces, so faces that expire with their jobs leave it."""
+
+    __tablename__ = "face_clusters"
+    __table_args__ = (Index("ix_face_clusters_owner_pipeline", "owner", "pipeline"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    owner: Mapped[str] = mapped_column(String(64))
+    pipeline: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Person(Base):

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, false, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from db.models import TERMINAL, Batch, Face, Job, JobStatus, Payload, utcnow
+from db.models import TERMINAL, Batch, Face, FaceCluster, Job, JobStatus, Payload, utcnow
 from db.session import unit_of_work
 
 # Rows keyed by a job's or a batch's id, deleted before it: a new table hanging off jobs or
@@ -114,6 +114,20 @@ def _delete(session: Session, children, key: InstrumentedAttribute, ids, tally: 
         tally[column.class_.__tablename__] += deleted
 
 
+def _clusters_of(session: Session, job_ids: Sequence[str]) -> list[str]:
+    found = select(Face.cluster_id).where(Face.job_id.in_(job_ids), Face.cluster_id.is_not(None))
+    return list(session.scalars(found.distinct()))
+
+
+def _delete_emptied(session: Session, clusters: Sequence[str]) -> int:
+    """A cluster of unnamed faces whose faces all expired goes with the last of them."""
+    if not clusters:
+        return 0
+    left = select(Face.id).where(Face.cluster_id == FaceCluster.id).exists()
+    emptied = delete(FaceCluster).where(FaceCluster.id.in_(clusters), ~left)
+    return session.execute(emptied).rowcount
+
+
 def delete_chunk(session: Session, before: datetime, limit: int = CHUNK) -> Counter:
     """Delete up to ``limit`` expired jobs with their rows, and the expired batches this
     empties; returns rows deleted per table (nothing: nothing expired is left)."""
@@ -128,7 +142,9 @@ def delete_chunk(session: Session, before: datetime, limit: int = CHUNK) -> Coun
         alone = select(Job.id).where(_expired_alone(before)).limit(limit - len(job_ids))
         job_ids += session.scalars(alone)
     if job_ids:
+        clusters = _clusters_of(session, job_ids)
         _delete(session, JOB_CHILDREN, Job.id, job_ids, tally)
+        tally["face_clusters"] += _delete_emptied(session, clusters)
     if batch_ids and emptied:
         _delete(session, BATCH_CHILDREN, Batch.id, batch_ids, tally)
     return +tally

@@ -10,6 +10,7 @@ only their tight crop; padding it by half its size on every side gives the same 
 
 import numpy as np
 
+from featurize.decode import decode_image, encode_jpeg
 from featurize.opencv import cv2
 from featurize.pipelines import Pipeline, analyze
 from featurize.results import Box
@@ -56,3 +57,10 @@ def describe_context(context: np.ndarray, pipeline: Pipeline) -> np.ndarray | No
     if best is None or best.box.iou(middle) < MIN_OVERLAP:
         return None
     return best.vector
+
+
+def photo_of_thumbnail(jpeg: bytes) -> bytes:
+    """A photo to enrol a job's face from, made of its small crop (featurize.decode
+    .face_thumbnail) padded as a context: one face, with room for any detector to find it."""
+    padded = context_of_crop(decode_image(jpeg))
+    return encode_jpeg(padded, max(padded.shape[:2]), quality=95)

@@ -14,6 +14,7 @@ from fetch import FetchError, FetchPolicy, fetch_image
 from inference import ModelError, Predictor
 from metrics.events import record_fetch, record_job_finished, record_job_run, record_model_served
 from tasks import events
+from tasks.clustering import cluster_job_faces
 from tasks.serving import predictor_for
 from tasks.storing import store_with_retry
 
@@ -142,6 +143,8 @@ def process_job(job_id: str, settings: Settings) -> str:
             status, error[0] if error else None, claim.submitted_at, time.monotonic() - started
         )
     log.info("job finished", extra=extra)
+    if written and not error:
+        cluster_job_faces(settings, job_id, predictor.bundle.manifest)
     if written and claim.has_events:
         announce(settings, job_id)
     return status if written else "superseded"

@@ -31,7 +31,7 @@ def _body(session, person: Person) -> dict:
     return serialize_person(person, people.example_counts(session, [person.id])[person.id])
 
 
-def _name_taken(name: str) -> ApiError:
+def name_taken(name: str) -> ApiError:
     return ApiError(409, "name_taken", f"you already have a person called {name!r}")
 
 
@@ -46,7 +46,7 @@ def create_person(body):
         try:
             person = people.create(session, owner(), body["name"], settings().max_people)
         except people.NameTaken as exc:
-            raise _name_taken(body["name"]) from exc
+            raise name_taken(body["name"]) from exc
         except people.TooMany as exc:
             raise ApiError(400, "too_many_people", str(exc)) from exc
         location = url_for("people.get_person", person_id=person.id)
@@ -87,7 +87,7 @@ def rename_person(body, person_id):
         try:
             people.rename(session, person, body["name"])
         except people.NameTaken as exc:
-            raise _name_taken(body["name"]) from exc
+            raise name_taken(body["name"]) from exc
         return _body(session, person)
 
 

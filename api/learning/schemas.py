@@ -19,9 +19,10 @@ def _storable(text: str) -> None:
         raise ValidationError("not valid Unicode text") from exc
 
 
-class PersonCreateSchema(StrictSchema):
-    name = fields.String(
-        required=True,
+def person_name(required: bool = True) -> fields.String:
+    """A person's name, as every request that names one takes it."""
+    return fields.String(
+        required=required,
         validate=[
             validate.Length(min=1, max=128),
             validate.Regexp(NO_CONTROL_CHARACTERS, error="a name cannot hold control characters"),
@@ -29,6 +30,10 @@ class PersonCreateSchema(StrictSchema):
         ],
         metadata={"description": NAME_HELP},
     )
+
+
+class PersonCreateSchema(StrictSchema):
+    name = person_name()
 
 
 class MergeSchema(StrictSchema):
