@@ -181,6 +181,8 @@ class Face(Base):
     # faces stored before reasons were kept
     reason: Mapped[str | None] = mapped_column(String(32), default=None)
     quality: Mapped[dict | None] = mapped_column(JSON, default=None)  # as the detector saw it
+    # which rule named it: model or gallery (inference.naming.RULES); None when unknown
+    rule: Mapped[str | None] = mapped_column(String(16), default=None)
     # kept as long as the job: search by face and the clusters of unnamed faces read them
     pipeline: Mapped[str | None] = mapped_column(String(32), default=None)
     descriptor: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
