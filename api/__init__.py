@@ -2,7 +2,20 @@
 
 from flask import Flask
 
-from api import access, batches, errors, jobs, limits, meta, metrics, openapi, page, seed, webhooks
+from api import (
+    access,
+    batches,
+    errors,
+    face_search,
+    jobs,
+    limits,
+    meta,
+    metrics,
+    openapi,
+    page,
+    seed,
+    webhooks,
+)
 from api.learning import examples, models, people
 from config import Settings, get_settings
 
@@ -13,6 +26,7 @@ BLUEPRINTS = (
     people.blp,
     examples.blp,
     models.blp,
+    face_search.blp,
     meta.blp,
     metrics.blp,
     seed.blp,

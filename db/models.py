@@ -232,7 +232,10 @@ class Example(QueuedWork, Base):
     # JPEG, <= 256 px: twice the box around its centre (None before migration 0008)
     face_source: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
     descriptors: Mapped[list["ExampleDescriptor"]] = relationship(
-        lazy="selectin", order_by="ExampleDescriptor.created_at", passive_deletes=True
+        lazy="selectin",
+        order_by="ExampleDescriptor.created_at",
+        cascade="all, delete-orphan",  # they go with it (the loaded ones would be blanked)
+        passive_deletes=True,
     )
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inference.nearest import nearest
+
 
 @dataclass(frozen=True)
 class RecentExamples:
@@ -29,12 +31,5 @@ class RecentExamples:
 
     def nearest(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per face row: the Euclidean distance to its nearest example, and that row."""
-        faces = np.asarray(faces, dtype=np.float32)
-        squared = (
-            np.einsum("ij,ij->i", faces, faces)[:, None]
-            - 2 * (faces @ self.vectors.T)
-            + np.einsum("ij,ij->i", self.vectors, self.vectors)[None, :]
-        )
-        rows = squared.argmin(axis=1)
-        picked = squared[np.arange(len(faces)), rows]
-        return np.sqrt(np.maximum(picked, 0.0)), rows
+        distances, rows = nearest(faces, self.vectors, 1)
+        return distances[:, 0], rows[:, 0]
