@@ -19,6 +19,8 @@ from fetch import FetchError, fetch_image
 from inference.nearest import nearest
 from tasks.processing import fetch_policy
 
+MAX_FACE_ID = 2**31 - 1
+
 blp = Blueprint("face_search", __name__, url_prefix="/api/v1", description="Search by face")
 
 
@@ -27,6 +29,8 @@ class SearchQuerySchema(StrictSchema):
 
 
 class SearchJsonSchema(StrictSchema):
+    """Validates the JSON body; documented as one of the two shapes below."""
+
     image_base64 = fields.String(
         validate=validate.Length(min=1), metadata={"description": "image bytes, base64"}
     )
@@ -36,6 +40,21 @@ class SearchJsonSchema(StrictSchema):
     def _exactly_one(self, data, **_kwargs):
         if len({"image_base64", "url"} & set(data)) != 1:
             raise ValidationError("give exactly one of image_base64, url")
+
+
+class SearchFromUrlSchema(StrictSchema):
+    url = fields.String(required=True, metadata={"description": "http(s) URL of an image"})
+
+
+class SearchFromBase64Schema(StrictSchema):
+    image_base64 = fields.String(
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={
+            "format": "byte",
+            "description": "image bytes, base64; a data: URL prefix is allowed",
+        },
+    )
 
 
 class SearchUploadSchema(Schema):
@@ -85,7 +104,9 @@ def _photo() -> bytes:
     requestBody={
         "required": True,
         "content": {
-            "application/json": {"schema": SearchJsonSchema},
+            "application/json": {
+                "schema": {"oneOf": [SearchFromUrlSchema, SearchFromBase64Schema]}
+            },
             "multipart/form-data": {"schema": SearchUploadSchema},
         },
     }
@@ -139,6 +160,8 @@ def _found(stored, row: int, distance: float) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 def face_crop(face_id):
     """A face of one of your jobs, as the small JPEG kept with it (as long as its job)."""
+    if face_id > MAX_FACE_ID:  # beyond the column's integer: no such face
+        raise ApiError(404, "not_found", f"no face {face_id}")
     config = settings()
     with unit_of_work(config.database_url) as session:
         jpeg = crop(session, current_owner(), face_id, config.retention_s)
