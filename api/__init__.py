@@ -2,7 +2,20 @@
 
 from flask import Flask
 
-from api import access, batches, errors, jobs, limits, meta, metrics, openapi, page, seed, webhooks
+from api import (
+    access,
+    batches,
+    errors,
+    face_search,
+    jobs,
+    limits,
+    meta,
+    metrics,
+    openapi,
+    page,
+    seed,
+    webhooks,
+)
 from api.faces import clusters, crops
 from api.learning import examples, models, people
 from config import Settings, get_settings
@@ -16,6 +29,7 @@ BLUEPRINTS = (
     models.blp,
     clusters.blp,
     crops.blp,
+    face_search.blp,
     meta.blp,
     metrics.blp,
     seed.blp,

@@ -4,7 +4,7 @@ webhooks send them (bodies.serializers builds the dicts)."""
 from marshmallow import Schema, fields, validate
 
 from db.models import JobStatus
-from inference.naming import REASONS
+from inference.naming import REASONS, RULES
 
 STATUSES = [s.value for s in JobStatus]
 
@@ -80,6 +80,16 @@ class FaceSchema(Schema):
         metadata={
             "description": "how clearly the face was seen (what the unclear rule judges); null "
             "for pipelines that do not measure it and faces stored before it was kept"
+        },
+    )
+    rule = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(RULES),
+        metadata={
+            "description": "which rule named the face: model (the job's model) or gallery (an "
+            "example accepted since that model was trained, the nearest within its distance "
+            "threshold: known at once, before any training run). Null when unknown, and for a "
+            "face stored before rules were kept"
         },
     )
     probabilities = fields.Dict(keys=fields.String(), values=fields.Float())

@@ -31,6 +31,7 @@ def faces_by_job(session: Session, job_ids: Sequence[str]) -> dict[str, list[dic
                 "distance": face.distance,
                 "reason": face.reason,
                 "quality": face.quality,
+                "rule": face.rule,
                 "probabilities": face.probabilities,
             }
         )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from db.models import (
     ExampleDescriptor,
     ExamplePayload,
     ExampleStatus,
+    ModelVersion,
     Person,
     new_id,
     utcnow,
@@ -194,3 +195,27 @@ def remove(session: Session, example: Example) -> None:
 
 def mark_enqueued(session: Session, ids: Sequence[str]) -> None:
     work.mark_enqueued(session, KIND, ids)
+
+
+def not_in_model(session: Session, owner: str, model_id: str, pipeline: str) -> list[tuple]:
+    """(person id, name, descriptor) of the owner's accepted examples with a ``pipeline``
+    descriptor that the model ``model_id`` was not trained on: accepted after its snapshot,
+    or of a person it does not name (too few examples then, or created since)."""
+    model = session.get(ModelVersion, model_id)
+    trained_on = [p["id"] for p in model.people or []]
+    newer = [Example.finished_at > model.snapshot_at] if model.snapshot_at else []
+    return list(
+        session.execute(
+            select(Person.id, Person.name, ExampleDescriptor.descriptor)
+            .join(Example, Example.person_id == Person.id)
+            .join(ExampleDescriptor, ExampleDescriptor.example_id == Example.id)
+            .where(
+                Example.owner == owner,
+                Example.status == ExampleStatus.accepted,
+                ExampleDescriptor.pipeline == pipeline,
+                ExampleDescriptor.descriptor.isnot(None),
+                or_(Person.id.not_in(trained_on), *newer),
+            )
+            .order_by(Example.created_at, Example.id)
+        ).tuples()
+    )

@@ -54,6 +54,7 @@ class FaceRow:
     pipeline: str | None = None  # what made ``descriptor``: faces compare only within one
     descriptor: bytes | None = None  # float32, for search by face and clustering
     crop: bytes | None = None  # a small JPEG of the face (featurize.decode.face_thumbnail)
+    rule: str | None = None  # which rule named it (inference.naming.RULES)
 
 
 def claim(

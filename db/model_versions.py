@@ -8,7 +8,7 @@ never be active, and the previous one answers until the pointer moves.
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -220,19 +220,25 @@ def get(session: Session, owner: str, version: str) -> ModelVersion | None:
 
 @dataclass(frozen=True)
 class ActiveModel:
-    """What a job needs to know to pick its model (read with every job: one indexed row)."""
+    """What a job needs to know to pick its model (read with every job: one indexed row).
+
+    ``changed_at`` moves with every change of the owner's people or examples (db.owners
+    .note_change): the examples the model lacks are read again when it moved."""
 
     model_id: str
     people_epoch: int
+    changed_at: datetime | None = None
 
 
 def active(session: Session, owner: str) -> ActiveModel | None:
     row = session.execute(
-        select(Owner.active_model_id, Owner.people_epoch).where(Owner.owner == owner)
+        select(Owner.active_model_id, Owner.people_epoch, Owner.changed_at).where(
+            Owner.owner == owner
+        )
     ).one_or_none()
     if row is None or row.active_model_id is None:
         return None
-    return ActiveModel(row.active_model_id, row.people_epoch)
+    return ActiveModel(row.active_model_id, row.people_epoch, row.changed_at)
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,8 @@ class Face(Base):
     # faces stored before reasons were kept
     reason: Mapped[str | None] = mapped_column(String(32), default=None)
     quality: Mapped[dict | None] = mapped_column(JSON, default=None)  # as the detector saw it
+    # which rule named it: model or gallery (inference.naming.RULES); None when unknown
+    rule: Mapped[str | None] = mapped_column(String(16), default=None)
     # kept as long as the job: search by face and the clusters of unnamed faces read them
     pipeline: Mapped[str | None] = mapped_column(String(32), default=None)
     descriptor: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
@@ -251,7 +253,10 @@ class Example(QueuedWork, Base):
     # JPEG, <= 256 px: twice the box around its centre (None before migration 0008)
     face_source: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
     descriptors: Mapped[list["ExampleDescriptor"]] = relationship(
-        lazy="selectin", order_by="ExampleDescriptor.created_at", passive_deletes=True
+        lazy="selectin",
+        order_by="ExampleDescriptor.created_at",
+        cascade="all, delete-orphan",  # they go with it (the loaded ones would be blanked)
+        passive_deletes=True,
     )
 
 

@@ -102,10 +102,15 @@ def _distinct(detections) -> list:
     return kept
 
 
+CNN_MIN_SIDE = 20  # the CNN finds faces of 40 px and more (80 px window, upsampled once)
+
+
 def cnn_boxes(rgb: np.ndarray, max_side: int | None, upsample: int) -> list[Box]:
     """CNN (mmod) faces of an RGB image, searched on a copy at most ``max_side`` long, in
     original pixels, largest first."""
     small, factor = shrink(rgb, max_side)
+    if min(small.shape[:2]) < CNN_MIN_SIDE:  # no face fits; dlib raises on a 3 x 3 image
+        return []
     return _in_original(_distinct(cnn_detector()(small, upsample)), factor, rgb.shape)
 
 

@@ -12,6 +12,12 @@ calibrates it, so what is measured is what is shipped. In order:
    detector found).
 5. ``named_elsewhere_in_photo``: a person is in a photo at most once; when several faces get
    the same name, the closest keeps it.
+
+Two rules offer a name (``rule``): the ``model``, and the ``gallery`` of examples accepted
+since the model was trained (inference.recent), so a new example names its person at once.
+A face the model refuses, or names farther than the gallery's nearest example, goes to the
+gallery's person when that example is within the model's calibrated distance; the checks above
+then apply to whichever rule won, and step 5 counts a person once across both.
 """
 
 from collections.abc import Sequence
@@ -25,6 +31,9 @@ NOT_SURE = "not_sure"
 NOT_CLOSE_ENOUGH = "not_close_enough"
 NAMED_ELSEWHERE = "named_elsewhere_in_photo"
 REASONS = (UNCLEAR, PERSON_DELETED, NOT_SURE, NOT_CLOSE_ENOUGH, NAMED_ELSEWHERE)
+MODEL = "model"
+GALLERY = "gallery"
+RULES = (MODEL, GALLERY)
 
 
 @dataclass(frozen=True)
@@ -49,28 +58,58 @@ class NamingRule:
 
 @dataclass(frozen=True)
 class Candidate:
-    """What the model says of one face: its best class, that class's probability, the
-    distance to that person's nearest example (open-set models) and how the face looks."""
+    """What a rule says of one face: its best class, that class's probability, the
+    distance to that person's nearest example (open-set models) and how the face looks.
+
+    ``person``: the stored person's id where known (a person is named once per photo by
+    either rule); a ``gallery`` candidate's ``index`` is its row in the gallery, not a class.
+    """
 
     index: int
     score: float
     distance: float | None = None
     clear: bool = True
     quality: FaceQuality | None = None
+    person: str | None = None
+    rule: str = MODEL
+
+    @property
+    def who(self) -> str | int:
+        return self.person if self.person is not None else self.index
 
 
 def refusal(rule: NamingRule, face: Candidate, hidden: frozenset[int]) -> str | None:
     """Why ``face`` may not be named on its own merits, or None if it may."""
     if not rule.quality.admits(face.quality):
         return UNCLEAR
-    if face.index in hidden:
+    if face.rule == MODEL and face.index in hidden:
         return PERSON_DELETED
-    if face.score < rule.probability_threshold:
+    if face.rule == MODEL and face.score < rule.probability_threshold:
         return NOT_SURE
-    limit = rule.distance_threshold if face.clear else rule.unclear_distance_threshold
+    limit = _limit(rule, face)
     if face.distance is not None and limit is not None and face.distance > limit:
         return NOT_CLOSE_ENOUGH
     return None
+
+
+def _limit(rule: NamingRule, face: Candidate) -> float | None:
+    return rule.distance_threshold if face.clear else rule.unclear_distance_threshold
+
+
+def preferred(
+    rule: NamingRule, model: Candidate, gallery: Candidate | None, hidden: frozenset[int]
+) -> Candidate:
+    """The gallery's candidate where it may name the face and is nearer than the model's
+    (or the model may not name it); else the model's."""
+    if gallery is None or rule.distance_threshold is None:
+        return model
+    limit = _limit(rule, gallery)
+    if limit is None or gallery.distance is None or gallery.distance > limit:
+        return model
+    nearer = model.distance is None or model.distance <= gallery.distance
+    if refusal(rule, model, hidden) is None and nearer:
+        return model
+    return gallery
 
 
 def _closeness(face: Candidate) -> tuple[float, float]:
@@ -83,15 +122,15 @@ def decide(
 ) -> list[str | None]:
     """Per face, in order: None if it is named as its candidate's class, else the reason."""
     reasons = [refusal(rule, face, hidden) for face in faces]
-    keeper: dict[int, int] = {}
+    keeper: dict[str | int, int] = {}
     for i, face in enumerate(faces):
         if reasons[i] is not None:
             continue
-        other = keeper.get(face.index)
+        other = keeper.get(face.who)
         if other is None or _closeness(face) < _closeness(faces[other]):
             if other is not None:
                 reasons[other] = NAMED_ELSEWHERE
-            keeper[face.index] = i
+            keeper[face.who] = i
         else:
             reasons[i] = NAMED_ELSEWHERE
     return reasons

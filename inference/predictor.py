@@ -8,7 +8,8 @@ import numpy as np
 from featurize import Box, FaceFeatures, ImageError, analyze, decode_image
 from featurize.decode import face_thumbnail
 from inference.artifacts import ModelBundle
-from inference.naming import Candidate, NamingRule, decide
+from inference.naming import GALLERY, Candidate, NamingRule, decide, preferred
+from inference.recent import RecentExamples
 
 UNKNOWN = "unknown"
 
@@ -23,6 +24,7 @@ class FacePrediction:
     person_id: str | None = None  # the stored person named, for models of stored people
     reason: str | None = None  # why the face is unknown (inference.naming), None when named
     quality: dict[str, float] | None = None  # featurize.quality, where the pipeline measures it
+    rule: str | None = None  # which rule named it (inference.naming.RULES), None when unknown
     # what is stored with a job's face for search and clustering (not part of the answer)
     vector: np.ndarray | None = field(default=None, repr=False, compare=False)
     crop: bytes | None = field(default=None, repr=False, compare=False)
@@ -39,6 +41,7 @@ class FacePrediction:
             "distance": self.distance,
             "reason": self.reason,
             "quality": self.quality,
+            "rule": self.rule,
             "probabilities": self.probabilities,
         }
 
@@ -75,7 +78,8 @@ class Predictor:
     """A loaded model plus the rule that says which faces are named (inference.naming).
 
     Thresholds and the quality gate default to the manifest's; ``hidden`` class indices (people
-    deleted since training) are never named.
+    deleted since training) are never named; ``recent`` examples (not in the model) name their
+    people too (the ``gallery`` rule).
     """
 
     def __init__(
@@ -83,9 +87,11 @@ class Predictor:
         bundle: ModelBundle,
         unknown_threshold: float | None = None,
         hidden: frozenset[int] = frozenset(),
+        recent: RecentExamples | None = None,
     ) -> None:
         self.bundle = bundle
         self.hidden = hidden
+        self.recent = recent
         rule = NamingRule.from_manifest(bundle.manifest)
         if unknown_threshold is not None:
             rule = replace(rule, probability_threshold=unknown_threshold)
@@ -97,7 +103,13 @@ class Predictor:
 
     def hiding(self, hidden: frozenset[int]) -> "Predictor":
         """The same model answering ``unknown`` for the ``hidden`` class indices."""
-        return Predictor(self.bundle, self.threshold, hidden)
+        return Predictor(self.bundle, self.threshold, hidden, self.recent)
+
+    def knowing(self, recent: RecentExamples | None) -> "Predictor":
+        """The same model, also naming the people of ``recent`` examples (no reload)."""
+        if recent is self.recent:
+            return self
+        return Predictor(self.bundle, self.threshold, self.hidden, recent)
 
     def candidates(self, faces: list[FaceFeatures]) -> tuple[np.ndarray, list[Candidate]]:
         """Probabilities (faces x columns) and each face's best class, as the rule sees it."""
@@ -115,15 +127,50 @@ class Predictor:
                 distance,
                 face.clear,
                 face.quality,
+                self._person_of(self._columns[col]),
             )
             for face, row, col, distance in zip(faces, probabilities, best, distances, strict=True)
         ]
+
+    def _person_of(self, index: int) -> str | None:
+        return self.bundle.person_ids[index] if self.bundle.person_ids else None
+
+    def _gallery_candidates(
+        self, faces: list[FaceFeatures], probabilities: np.ndarray
+    ) -> list[Candidate | None]:
+        """Each face's nearest recent example, as a candidate of the ``gallery`` rule."""
+        if self.recent is None:
+            return [None] * len(faces)
+        distances, rows = self.recent.nearest(np.stack([face.vector for face in faces]))
+        columns = {self._person_of(c): col for col, c in enumerate(self._columns)}
+        return [
+            Candidate(
+                int(row),
+                self._score_of(probabilities[i], columns.get(self.recent.person_ids[row])),
+                round(float(distance), 4),
+                face.clear,
+                face.quality,
+                self.recent.person_ids[row],
+                GALLERY,
+            )
+            for i, (face, distance, row) in enumerate(zip(faces, distances, rows, strict=True))
+        ]
+
+    @staticmethod
+    def _score_of(row: np.ndarray, column: int | None) -> float:
+        """The model's probability of a gallery-named person (0 for one it does not know)."""
+        return 0.0 if column is None else round(float(row[column]), 6)
 
     def predict_faces(self, faces: list[FaceFeatures]) -> list[FacePrediction]:
         """Name described faces of one photo (largest first); one predict_proba call."""
         if not faces:
             return []
         probabilities, candidates = self.candidates(faces)
+        galleries = self._gallery_candidates(faces, probabilities)
+        candidates = [
+            preferred(self.rule, model, gallery, self.hidden)
+            for model, gallery in zip(candidates, galleries, strict=True)
+        ]
         reasons = decide(self.rule, candidates, self.hidden)
         return [
             self._prediction(face, row, candidate, reason)
@@ -165,14 +212,17 @@ class Predictor:
                 reason=reason,
                 quality=quality,
             )
-        index = candidate.index
-        person_id = self.bundle.person_ids[index] if self.bundle.person_ids else None
+        if candidate.rule == GALLERY:
+            label = self.recent.names[candidate.index]
+        else:
+            label = self._names[candidate.index]
         return FacePrediction(
             face.box,
-            self._names[index],
+            label,
             candidate.score,
             probabilities,
             candidate.distance,
-            person_id,
+            candidate.person,
             quality=quality,
+            rule=candidate.rule,
         )

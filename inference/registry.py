@@ -14,8 +14,10 @@ from typing import Any, Protocol
 
 from inference.artifacts import ModelBundle, load_model_bytes
 from inference.predictor import Predictor
+from inference.recent import RecentExamples
 
 MODELS_KEPT = 8
+OWNERS_KEPT = 256  # owners whose recent examples a process keeps
 
 
 class StoredModel(Protocol):
@@ -47,6 +49,7 @@ class ModelRegistry:
         self.unknown_threshold = unknown_threshold
         self._bundles: _Lru = _Lru(size)
         self._predictors: _Lru = _Lru(size * 4)
+        self._recent: _Lru = _Lru(OWNERS_KEPT)
         self._lock = Lock()
 
     def predictor(
@@ -73,6 +76,20 @@ class ModelRegistry:
         predictor = Predictor(bundle, self.unknown_threshold, hidden)
         with self._lock:
             return self._predictors.remember(key, predictor)
+
+    def recent(
+        self, owner: str, stamp: tuple, load: Callable[[], RecentExamples | None]
+    ) -> RecentExamples | None:
+        """The owner's examples their model lacks, read again (``load``) only when ``stamp``
+        (their active model and when their people or examples last changed) moved on."""
+        with self._lock:
+            kept = self._recent.get(owner)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        examples = load()
+        with self._lock:
+            self._recent.remember(owner, (stamp, examples))
+        return examples
 
     def keep(self, bundle: ModelBundle) -> None:
         """Hold a loaded model by its digest (before forking, so children share it)."""

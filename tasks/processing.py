@@ -72,6 +72,7 @@ def _outcome(
             predictor.bundle.pipeline.name,
             None if f.vector is None else f.vector.astype(np.float32).tobytes(),
             f.crop,
+            f.rule,
         )
         for f in prediction.faces
     ], None

@@ -12,11 +12,12 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from config import Settings
-from db import model_versions, owners
+from db import examples, model_versions, owners
 from db.owners import ShippedModel
 from inference import ModelError, Predictor, default_model_dir, load_model
 from inference.artifacts import MODEL_FILE
 from inference.gallery import load_gallery
+from inference.recent import RecentExamples
 from inference.registry import ModelRegistry
 
 
@@ -73,14 +74,27 @@ def registry(unknown_threshold: float | None) -> ModelRegistry:
 
 
 def predictor_for(session: Session, settings: Settings, owner: str) -> Predictor:
-    """The owner's active model, as a predictor (loaded from the database on first use)."""
+    """The owner's active model, as a predictor (loaded from the database on first use), also
+    naming the people of the examples it was not trained on (inference.recent): those are read
+    again only when the owner's people or examples changed, so a new example names its person
+    from the next job on, and a deleted one no longer does."""
     ensure_owner(session, settings, owner)
     active = model_versions.active(session, owner)
     if active is None:
         raise ModelError(f"owner {owner} has no active model: activate one")
-    return registry(settings.unknown_threshold).predictor(
+    models = registry(settings.unknown_threshold)
+    predictor = models.predictor(
         active.model_id,
         active.people_epoch,
         lambda: model_versions.load(session, active.model_id),
         lambda: model_versions.living_people(session, owner),
     )
+    if predictor.rule.distance_threshold is None:  # a closed-set model: no distance to trust
+        return predictor
+    pipeline = predictor.bundle.pipeline.name
+    recent = models.recent(
+        owner,
+        (active.model_id, active.people_epoch, active.changed_at),
+        lambda: RecentExamples.of(examples.not_in_model(session, owner, active.model_id, pipeline)),
+    )
+    return predictor.knowing(recent)

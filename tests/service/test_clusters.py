@@ -143,9 +143,6 @@ def test_bad_input_is_4xx_json(clustered, path, body, status, code):
     assert response.json()["error"]["message"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs the gallery rule of issue #23 ('known at once', h-gallery)"
-)
 def test_the_named_cluster_names_its_person_on_their_next_photo_with_no_training(
     clustered, strangers
 ):
@@ -157,3 +154,5 @@ def test_the_named_cluster_names_its_person_on_their_next_photo_with_no_training
     models = client.get("/api/v1/models").json()["items"]
     assert all(m["trigger"] == "shipped" for m in models), "no training run"
     assert job["answer"] == name, job
+    named_face = next(f for f in job["faces"] if f["label"] == name)
+    assert named_face["rule"] == "gallery", "named by its examples, before any model has them"

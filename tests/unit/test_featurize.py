@@ -94,3 +94,9 @@ def test_box_iou():
     assert box.iou(box) == 1.0
     assert box.iou(Box(40, 40, 5, 5)) == 0.0
     assert box.iou(Box(20, 10, 20, 20)) == pytest.approx(200 / 600)
+
+
+def test_a_photo_too_small_for_any_face_has_none_and_raises_nothing():
+    """dlib's CNN raised on a 3 x 3 image (a 500 from search by face, found by schemathesis)."""
+    for shape in ((3, 3, 3), (2, 100, 3), (100, 1, 3)):
+        assert analyze(np.zeros(shape, np.uint8), get_pipeline("dlib")).faces == []
