@@ -93,6 +93,7 @@ class Settings:
     max_examples_per_person: int
     log_level: str
     api_keys: tuple[ApiKey, ...]
+    allow_open: bool
     rate_limit_requests: str
     rate_limit_items: str
     webhook_timeout_s: float
@@ -143,6 +144,7 @@ class Settings:
             max_examples_per_person=int(get("MAX_EXAMPLES_PER_PERSON", "500")),
             log_level=get("LOG_LEVEL", "INFO").upper(),
             api_keys=_api_keys(get("API_KEYS", "")),
+            allow_open=_flag(get("ALLOW_OPEN", "false")),
             rate_limit_requests=get("RATE_LIMIT_REQUESTS", "1200/minute"),
             rate_limit_items=get("RATE_LIMIT_ITEMS", "30000/hour"),
             webhook_timeout_s=float(get("WEBHOOK_TIMEOUT", "10")),

@@ -9,6 +9,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from api.access import HEADER
 from db.models import Job
 from db.session import unit_of_work
 from tests.compose.engine import network_state
@@ -19,7 +20,10 @@ pytestmark = [pytest.mark.compose, pytest.mark.slow]
 
 
 def submit_batch(stack: Stack, urls: list[str]) -> str:
-    response = requests.post(f"{stack.api.base}/api/v1/batches", json={"urls": urls}, timeout=30)
+    api = stack.api
+    response = requests.post(
+        f"{api.base}/api/v1/batches", json={"urls": urls}, headers=api.headers, timeout=30
+    )
     assert response.status_code == 202, response.text
     return response.json()["id"]
 
@@ -30,6 +34,18 @@ def test_ready_with_every_dependency(stack):
     checks = response.json()["checks"]
     assert checks["database"] == checks["broker"] == "ok"
     assert checks["model"].startswith("dlib-")
+
+
+def test_a_request_without_a_key_is_refused(stack):
+    """The stack runs with an API key, as production must: the API refuses to start without
+    one (tests/unit/test_cli.py), and a request that sends none is answered 401, not served."""
+    api = stack.api
+    refused = requests.get(f"{api.base}/api/v1/batches", timeout=10)
+    assert refused.status_code == 401, refused.text
+    assert refused.json()["error"]["code"] == "unauthorized"
+    wrong = requests.get(f"{api.base}/api/v1/batches", headers={HEADER: "ck_wrong"}, timeout=10)
+    assert wrong.status_code == 401
+    assert api.get("/api/v1/batches").status_code == 200
 
 
 def test_the_engine_leaves_the_host_network_alone(engine, stack, host_network_before):
