@@ -6,7 +6,8 @@ ARG PYTHON_IMAGE=python:3.11-slim
 # image that holds only a wheel this machine already built (CI, with the same script).
 ARG DLIB_WHEEL_IMAGE=dlib-wheel
 
-# dlib from source with BLAS (OpenBLAS), AVX2 and FMA, without GUI or CUDA, by the same
+# dlib from source with BLAS (OpenBLAS) and AVX2, no fused multiply-add (so HOG finds the boxes
+# PyPI's dlib-bin finds), without GUI or CUDA, by the same
 # scripts/build-dlib-wheel that CI uses (the why of every flag is there): the 128-d descriptor
 # runs ~5x faster than dlib-bin's. Needs an AVX2 CPU where the image runs. About 10 minutes on
 # 2 cores, once per machine: the script's wheelhouse is a BuildKit cache mount, and its wheel

@@ -30,8 +30,11 @@ def timed(action, *args, **kwargs) -> float:
 
 def batch_rate(stack: Stack, paths: list[Path]) -> float:
     urls = [url_for_photo(PHOTOS, SPORTS, path) for path in paths]
+    api = stack.api
     started = time.perf_counter()
-    response = requests.post(f"{stack.api.base}/api/v1/batches", json={"urls": urls}, timeout=60)
+    response = requests.post(
+        f"{api.base}/api/v1/batches", json={"urls": urls}, headers=api.headers, timeout=60
+    )
     batch_id = response.json()["id"]
     final = stack.api.wait_batch(batch_id, timeout=900)
     assert final["counts"]["succeeded"] + final["counts"]["failed"] == len(urls), final

@@ -4,6 +4,7 @@ Compose runs each as its own service; ``celebclf up`` runs them all.
 """
 
 import argparse
+import ipaddress
 import logging
 import os
 import sys
@@ -57,7 +58,31 @@ def run_db(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def open_api_refusal(host: str, settings) -> str | None:
+    """Why the API must not start: it would listen beyond this machine with no API key, so
+    anyone who reaches the port could enrol and delete people and read every result. A
+    deliberate ``CELEBCLF_ALLOW_OPEN=1`` (behind a proxy that authenticates) lifts it."""
+    if settings.api_keys or settings.allow_open or _loopback(host):
+        return None
+    return (
+        f"celebclf api: refusing to listen on {host} with no API key: anyone who reaches the "
+        "port could enrol and delete people and read every result. Set CELEBCLF_API_KEYS "
+        "(`celebclf keys new OWNER` makes an entry), or CELEBCLF_ALLOW_OPEN=1 to run open "
+        "on purpose."
+    )
+
+
 def run_api(args: argparse.Namespace) -> int:
+    if refusal := open_api_refusal(args.host, get_settings()):
+        print(refusal, file=sys.stderr)
+        return 2
     if args.migrate:
         run_db(args)
     directory.prepare(get_settings(), "api")  # gunicorn and its workers inherit it

@@ -100,6 +100,7 @@ class Settings:
     cluster_eps: float | None  # None: the active model's distance_threshold (db.clusters)
     log_level: str
     api_keys: tuple[ApiKey, ...]
+    allow_open: bool
     rate_limit_requests: str
     rate_limit_items: str
     webhook_timeout_s: float
@@ -158,6 +159,7 @@ class Settings:
             cluster_eps=float(get("CLUSTER_EPS", "")) if get("CLUSTER_EPS", "") else None,
             log_level=get("LOG_LEVEL", "INFO").upper(),
             api_keys=_api_keys(get("API_KEYS", "")),
+            allow_open=_flag(get("ALLOW_OPEN", "false")),
             rate_limit_requests=get("RATE_LIMIT_REQUESTS", "1200/minute"),
             rate_limit_items=get("RATE_LIMIT_ITEMS", "30000/hour"),
             webhook_timeout_s=float(get("WEBHOOK_TIMEOUT", "10")),

@@ -9,6 +9,7 @@ import sys
 import tarfile
 from pathlib import Path
 
+from api.access import HEADER, digest, new_key
 from tests.compose.engine import Engine
 from tests.service.helpers import ApiClient
 
@@ -83,12 +84,14 @@ class Stack:
         self.engine = engine
         self.project = f"celebclf-test-{secrets.token_hex(4)}"
         self.password = secrets.token_hex(12)
+        self.api_key = new_key()  # the API refuses to start without one
         self.logs = logs
         self.env = {
             **engine.env,
             **images,
             "CELEBCLF_IMAGE": TEST_IMAGE,
             "POSTGRES_PASSWORD": self.password,
+            "CELEBCLF_TEST_API_KEYS": f"compose-test:{digest(self.api_key)}",
             "CELEBCLF_TEST_PHOTOS": str(photos),
             "CELEBCLF_WORKER_CONCURRENCY": "1",
         }
@@ -122,7 +125,10 @@ class Stack:
 
     @property
     def api(self) -> ApiClient:
-        return ApiClient(f"http://{self.address('api', 8000)}")
+        """A client of the API that sends the stack's key."""
+        client = ApiClient(f"http://{self.address('api', 8000)}")
+        client.headers[HEADER] = self.api_key
+        return client
 
     @property
     def database_url(self) -> str:

@@ -81,16 +81,53 @@ def test_worker_cut_off_the_network_mid_batch(stack, served, kept_photos):
     assert [attempts for job_id, _, attempts, _ in rows if job_id == first] == [2]
     # Its broker connections died with the cut and nothing said so (no reset reaches a host
     # that is gone): the socket timeout and TCP keepalive make it reconnect and serve again.
+    wait_serving_again(stack, container)
+
+
+def wait_serving_again(stack, container: str) -> None:
+    """The worker answers a ping through its broker within RECOVERY_BOUND_S, and the engine
+    marks it healthy again at its next check: `up --wait` in the next test would take the
+    stale "unhealthy" of the fault for an answer."""
     deadline = time.monotonic() + RECOVERY_BOUND_S
     while not stack.worker_answers(container):
-        assert time.monotonic() < deadline, "the reconnected worker never read its broker again"
+        assert time.monotonic() < deadline, "the worker never read its broker again"
         time.sleep(2)
-    # The engine marks it healthy again at its next check (every 30 s); `up --wait` in the
-    # next test would take the stale "unhealthy" of the cut for an answer.
     deadline = time.monotonic() + 75
     while (health := stack.health(container)) != "healthy":
-        assert time.monotonic() < deadline, f"the reconnected worker stays {health}"
+        assert time.monotonic() < deadline, f"the worker stays {health}"
         time.sleep(2)
+
+
+def test_a_frozen_worker_mid_batch_has_its_work_taken_over(stack, served, kept_photos):
+    """`docker pause` (the cgroup freezer, what `docker compose pause` does to every replica)
+    freezes one of two worker replicas while it holds the first photo (served 4 s late): the
+    process lives, its connections stay open, its heartbeat stops. The sweeper hands the job
+    back and the other replica takes it over within TAKEOVER_BOUND_S, and the batch completes
+    while the frozen one is still frozen: nothing waits for it. Thawed, it may finish its
+    stale run, whose result is refused; every item ends with exactly one result."""
+    stack.up(workers=2)
+    batch_id = batch_of(stack.api, served, kept_photos, 30, first_delay_s=4)
+    host = running_item_holder(stack.database_url, batch_id, seq=0).rpartition(":")[0]
+    container = next(c for c in stack.containers("worker") if c.startswith(host))
+    stack.engine.run("pause", container)
+    frozen = time.monotonic()
+    try:
+        takeover_s = wait_taken_over(stack.database_url, batch_id, 0, host) - frozen
+        assert takeover_s < TAKEOVER_BOUND_S, f"taken over after {takeover_s:.1f} s"
+        assert stack.api.wait_batch(batch_id, timeout=240)["counts"]["succeeded"] == 30
+        completed_s = time.monotonic() - frozen
+    finally:
+        stack.engine.run("unpause", container)
+    print(f"frozen worker: taken over after {takeover_s:.1f} s, batch done {completed_s:.1f} s")
+    first = item_id(stack.database_url, batch_id, 0)
+    deadline = time.monotonic() + 60  # the thawed run fetches, classifies, tries to write
+    while not (late := late_results(stack.logs, first)) and time.monotonic() < deadline:
+        time.sleep(1)
+    # none if something ended the thawed process first (its stale run then never writes)
+    assert [entry["attempt"] for entry in late] in ([], [1]), late
+    rows = assert_each_item_done_once(stack.database_url, batch_id, stack.logs)
+    assert [attempts for job_id, _, attempts, _ in rows if job_id == first] == [2]
+    wait_serving_again(stack, container)
 
 
 def test_redis_killed_and_started_mid_batch_loses_nothing_queued(stack, served, kept_photos):

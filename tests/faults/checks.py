@@ -22,7 +22,9 @@ def batch_of(service: ApiClient, photos, kept_photos, n: int, first_delay_s: flo
         url_for_photo(base, root, kept_photos[i % len(kept_photos)][0], 0 if i else first_delay_s)
         for i in range(n)
     ]
-    response = requests.post(f"{service.base}/api/v1/batches", json={"urls": urls}, timeout=30)
+    response = requests.post(
+        f"{service.base}/api/v1/batches", json={"urls": urls}, headers=service.headers, timeout=30
+    )
     assert response.status_code == 202
     return response.json()["id"]
 
@@ -62,9 +64,14 @@ def probe(service: ApiClient, batch_id: str, job_url: str, seconds: float) -> tu
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for response in (
-            requests.get(f"{service.base}/api/v1/batches/{batch_id}", timeout=30),
-            requests.post(f"{service.base}/api/v1/jobs", json={"url": job_url}, timeout=30),
-            requests.get(f"{service.base}/readyz", timeout=30),
+            service.get(f"/api/v1/batches/{batch_id}"),
+            requests.post(
+                f"{service.base}/api/v1/jobs",
+                json={"url": job_url},
+                headers=service.headers,
+                timeout=30,
+            ),
+            service.get("/readyz"),
         ):
             seen[response.status_code] += 1
             assert response.status_code < 500 or response.status_code == 503, response.text

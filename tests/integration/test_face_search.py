@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from featurize import decode_image
+from featurize.dlib_backend import backend, describe
 from featurize.dlib_faces import DlibConfig, find_faces, hog_boxes
 from featurize.opencv import cv2
 from featurize.results import Box
@@ -51,3 +52,24 @@ def test_a_face_too_small_for_the_first_pass_is_found_by_the_second(rgb):
     (found,) = boxes
     expected = Box(100 + round(face.x * scale), 100 + round(face.y * scale), 90, 90)
     assert found.iou(expected) > 0.5, (found, expected)
+
+
+# What PyPI's dlib-bin (no BLAS, no fused multiply-add) finds with the shipped passes. Every
+# build the project makes (scripts/build-dlib-wheel: OpenBLAS, AVX2) must find the same: built
+# with -mfma it boxed the first at 169 px, another pyramid level (issue 24).
+DLIB_BIN_BOXES = {
+    ("roger_federer", "939e08555683.jpg"): [Box(633, 81, 201, 201)],
+}
+
+
+@pytest.mark.parametrize(
+    ("photo", "boxes"),
+    [pytest.param(photo, boxes, id="/".join(photo)) for photo, boxes in DLIB_BIN_BOXES.items()],
+)
+def test_every_dlib_build_boxes_a_face_as_dlib_bin_does(sports_dir, photo, boxes):
+    path = sports_dir.joinpath(*photo)
+    if not path.is_file():
+        pytest.skip(f"real photo not available: {path} is absent")
+    rgb = cv2.cvtColor(decode_image(path.read_bytes()), cv2.COLOR_BGR2RGB)
+    found, clear = find_faces(rgb, SHIPPED)
+    assert (found, clear) == (boxes, True), describe(backend())

@@ -3,12 +3,15 @@ own module (a service start is not slowed by the imports of ``train``)."""
 
 import argparse
 import importlib
+import os
 import subprocess
 import sys
 
 import pytest
 
 from cli.main import COMMANDS, build_parser
+from cli.service import open_api_refusal
+from config import Settings
 
 
 def _registered(module: str) -> set[str]:
@@ -39,3 +42,33 @@ def test_a_service_command_does_not_import_the_training_stack(argv):
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_api_refuses_to_listen_beyond_loopback_with_no_key():
+    """Compose and the Procfile bind 0.0.0.0: with no key, anyone who reached the port could
+    enrol and delete people. The command stops before it starts gunicorn, and says how."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CELEBCLF_")}
+    refused = subprocess.run(
+        [sys.executable, "-m", "cli.main", "api", "--host", "0.0.0.0"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "CELEBCLF_API_KEYS" in refused.stderr and "CELEBCLF_ALLOW_OPEN=1" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "env", "refused"),
+    [
+        ("0.0.0.0", {}, True),
+        ("::", {}, True),
+        ("192.168.1.5", {}, True),
+        ("my-host", {}, True),
+        ("0.0.0.0", {"CELEBCLF_ALLOW_OPEN": "1"}, False),
+        ("0.0.0.0", {"CELEBCLF_API_KEYS": f"alice:{'0' * 64}"}, False),
+        ("127.0.0.1", {}, False),
+        ("::1", {}, False),
+        ("localhost", {}, False),
+    ],
+)
+def test_the_api_runs_open_only_on_loopback_or_when_told(host, env, refused):
+    assert (open_api_refusal(host, Settings.from_env(env)) is not None) is refused

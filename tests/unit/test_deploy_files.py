@@ -77,13 +77,46 @@ def test_only_the_api_is_published_by_default():
     assert SERVICES["flower"]["profiles"] == ["monitoring"]
 
 
+def test_published_ports_are_on_loopback_unless_told():
+    """Compose publishes on every host interface when a mapping names no address."""
+    assert SERVICES["api"]["ports"] == [
+        "${CELEBCLF_PUBLISH_ADDRESS:-127.0.0.1}:${CELEBCLF_PORT:-8000}:8000"
+    ]
+    assert SERVICES["flower"]["ports"] == [
+        "${FLOWER_PUBLISH_ADDRESS:-127.0.0.1}:${FLOWER_PORT:-5555}:5555"
+    ]
+
+
+def _flower_script() -> str:
+    kind, flag, script = SERVICES["flower"]["command"]
+    assert (kind, flag) == ("sh", "-c")
+    return script.replace("$$", "$")  # compose's escape of a literal $
+
+
 def test_flower_listens_where_its_port_is_mapped_whatever_the_env_file_says():
     """.env reaches every app container, and Flower takes FLOWER_PORT (meant as the host
     port) as its own --port: with FLOWER_PORT=5556 it listened on 5556, mapped to 5555."""
     flower = SERVICES["flower"]
     assert flower["environment"]["FLOWER_PORT"] == "5555"
-    assert flower["ports"] == ["${FLOWER_PORT:-5555}:5555"]
-    assert "--port=5555" in flower["command"]
+    assert _flower_script().endswith("flower --port=5555")
+
+
+def test_flower_starts_only_behind_a_password(tmp_path):
+    """Flower shows every task's arguments (users' photo URLs): with no FLOWER_BASIC_AUTH its
+    container exits saying what to set; with one it execs Flower (a stand-in ``celery``)."""
+    celery = tmp_path / "celery"
+    celery.write_text('#!/bin/sh\necho "celery $*"\n')
+    celery.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin"}
+    refused = subprocess.run(
+        ["sh", "-c", _flower_script()], env=env, capture_output=True, text=True
+    )
+    assert refused.returncode == 2 and "FLOWER_BASIC_AUTH" in refused.stderr
+    started = subprocess.run(
+        ["sh", "-c", _flower_script()], env={**env, "FLOWER_BASIC_AUTH": "admin:secret"},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert started.stdout.startswith("celery -A tasks.celery_app:celery_app flower")
 
 
 def test_app_services_share_one_image_and_differ_by_command():
