@@ -23,7 +23,16 @@ def test_shipped_model_loads_and_matches_its_digest():
     assert bundle.classes == sorted(bundle.class_dictionary)
     assert len(bundle.classes) == 5
     assert 0 <= manifest["unknown_threshold"] < 1
-    assert manifest["pipeline"] == "dlib" and 0 < manifest["distance_threshold"] < 1
+    assert manifest["pipeline"] == "sface"
+    assert 0 < manifest["distance_threshold"] <= bundle.pipeline.gate_prior
+    assert manifest["quality_gate"] == bundle.pipeline.nameable.as_dict()
+
+
+def test_the_dlib_model_of_the_last_release_still_loads_and_names():
+    """Models trained on another pipeline keep working: the manifest names the pipeline."""
+    folder = default_model_dir().parent / "dlib-2026-12-03"
+    bundle = load_model(folder)
+    assert bundle.pipeline.name == "dlib" and bundle.manifest["distance_threshold"] == 0.56
 
 
 def test_tampered_model_file_is_refused_before_unpickling(model_copy):
