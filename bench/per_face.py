@@ -91,8 +91,8 @@ def analyse(variant: str, image: np.ndarray) -> list[FaceFeatures]:
 def describe_all(variant: str) -> list[Photo]:
     """Every distinct photo of both datasets, described by ``variant`` (cached)."""
     path = CACHE / f"per_face-{variant}.joblib"
-    if path.exists():
-        return joblib.load(path)
+    if path.exists():  # stored as tuples: the module may run as __main__ or be imported
+        return [Photo(*fields) for fields in joblib.load(path)]
     photos, seen = [], set()
     for root in (SPORTS, SEED):
         for entry in list_photos(root):
@@ -110,7 +110,7 @@ def describe_all(variant: str) -> list[Photo]:
             faces = analyse(variant, image)
             photos.append(Photo(entry.person, digest, faces, (time.thread_time() - started) * 1e3))
     CACHE.mkdir(parents=True, exist_ok=True)
-    joblib.dump(photos, path)
+    joblib.dump([(p.folder, p.digest, p.faces, p.cpu_ms) for p in photos], path)
     return photos
 
 

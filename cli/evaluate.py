@@ -8,6 +8,7 @@ from pathlib import Path
 from featurize.opencv import cv2
 from inference import ModelError, Predictor, load_model
 from training.assessment import assess_known, assess_strangers
+from training.per_face import load_face_labels
 from training.split import split_photos, write_split
 
 
@@ -23,6 +24,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--model", type=Path, help="model directory (default: shipped)")
     evaluate.add_argument("--data", type=Path, required=True, help="one folder per person")
     evaluate.add_argument("--strangers", type=Path, help="folders of people to refuse")
+    evaluate.add_argument(
+        "--face-labels",
+        type=Path,
+        metavar="CSV",
+        help="faces labelled by eye (labels/README.md): adds figures face by face",
+    )
     evaluate.add_argument("--out", type=Path, help="also write the figures here (JSON)")
     evaluate.add_argument("--no-progress", action="store_true")
     evaluate.set_defaults(handler=run_evaluate)
@@ -43,7 +50,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return 2
     report = {
         "model": predictor.bundle.version,
-        **assess_known(predictor, args.data, not args.no_progress),
+        **assess_known(
+            predictor,
+            args.data,
+            not args.no_progress,
+            load_face_labels(args.face_labels) if args.face_labels else None,
+        ),
     }
     if args.strangers:
         report["strangers"] = assess_strangers(predictor, args.strangers, not args.no_progress)

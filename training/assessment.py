@@ -6,6 +6,7 @@ Strangers are people of a second folder the model does not know: every face foun
 should be ``unknown``. Known people in that folder (a person in both sets) keep their name.
 """
 
+import hashlib
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,16 +16,17 @@ import numpy as np
 from tqdm import tqdm
 
 from inference import Predictor
-from inference.predictor import UNKNOWN, best_named
+from inference.predictor import UNKNOWN, FacePrediction, best_named
 from training.dataset import list_photos
+from training.per_face import FaceTally, LabelledFace, identity_of
 
 
-def _answer(predictor: Predictor, path: Path) -> tuple[str | None, list[str], float]:
+def _answer(predictor: Predictor, path: Path) -> tuple[str | None, list[FacePrediction], float]:
     started = time.perf_counter()
     result = predictor.predict_bytes(path.read_bytes())
     elapsed_ms = (time.perf_counter() - started) * 1000
     answer = best_named(result.faces)
-    return (answer.label if answer else None), [f.label for f in result.faces], elapsed_ms
+    return (answer.label if answer else None), result.faces, elapsed_ms
 
 
 def _per_person(truth: list[str], answers: list[str | None], people: list[str]) -> dict:
@@ -41,14 +43,26 @@ def _per_person(truth: list[str], answers: list[str | None], people: list[str]) 
     return out
 
 
-def assess_known(predictor: Predictor, data_dir: Path, progress: bool = True) -> dict[str, Any]:
+def assess_known(
+    predictor: Predictor,
+    data_dir: Path,
+    progress: bool = True,
+    face_labels: dict[str, list[LabelledFace]] | None = None,
+) -> dict[str, Any]:
+    """Photo-level figures; with ``face_labels`` (training.per_face) also face by face."""
     photos = list_photos(data_dir)
     truth, answers, ms = [], [], []
+    faces, reasons = FaceTally(), Counter()
     for photo in tqdm(photos, desc="evaluating", unit="photo", disable=not progress):
-        answer, _, elapsed = _answer(predictor, photo.path)
+        answer, found, elapsed = _answer(predictor, photo.path)
         truth.append(photo.person)
         answers.append(answer)
         ms.append(elapsed)
+        if face_labels is not None:
+            labelled = face_labels.get(hashlib.sha256(photo.path.read_bytes()).hexdigest())
+            identities = [identity_of(f.box, labelled, photo.person) for f in found]
+            faces.add_photo(identities, [f.label for f in found], set(predictor.bundle.classes))
+            reasons.update(f.reason for f in found if f.reason)
     found = [a is not None for a in answers]
     right = [t == a for t, a in zip(truth, answers, strict=True)]
     n_found = sum(found)
@@ -63,6 +77,11 @@ def assess_known(predictor: Predictor, data_dir: Path, progress: bool = True) ->
             "median": round(float(np.median(ms)), 1),
             "p95": round(float(np.percentile(ms, 95)), 1),
         },
+        **(
+            {"per_face": {**faces.figures(), "unknown_reasons": dict(reasons)}}
+            if face_labels is not None
+            else {}
+        ),
     }
 
 
@@ -74,9 +93,9 @@ def assess_strangers(
     for photo in tqdm(
         list_photos(strangers_dir), desc="strangers", unit="photo", disable=not progress
     ):
-        _, faces, _ = _answer(predictor, photo.path)
+        _, found, _ = _answer(predictor, photo.path)
         kind = "known" if photo.person in known else "stranger"
-        for label in faces:
+        for label in (f.label for f in found):
             labels[kind][
                 "right" if label == (photo.person if kind == "known" else UNKNOWN) else "wrong"
             ] += 1

@@ -1,6 +1,8 @@
 """`celebclf split` and `celebclf evaluate` as a user runs them."""
 
+import csv
 import json
+from pathlib import Path
 
 from cli.main import main
 from training.split import split_photos
@@ -56,3 +58,27 @@ def test_evaluate_reports_every_figure(sports_dir, seed_dir, tmp_path, capsys):
     assert report["strangers"]["stranger_faces"] > 0
     assert report["strangers"]["strangers_unknown"] >= 0.9
     assert report["strangers"]["known_named_right"] >= 0.9
+
+
+def test_evaluate_counts_every_face_against_the_labels(sports_dir, tmp_path, capsys):
+    """Face by face on labelled multi-face photos: known faces, bystanders, wrong names."""
+    labels = Path(__file__).resolve().parents[2] / "labels" / "sports-celebrities-faces.csv"
+    with labels.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    data = tmp_path / "data"
+    for folder in sorted({r["folder"] for r in rows}):
+        (data / folder).mkdir(parents=True)
+        for name in sorted({r["file"] for r in rows if r["folder"] == folder})[:2]:
+            (data / folder / name).symlink_to(sports_dir / folder / name)
+    argv = ["evaluate", "--data", str(data), "--face-labels", str(labels), "--no-progress"]
+    assert main(argv) == 0
+    faces = json.loads(capsys.readouterr().out)["per_face"]
+    assert faces["photos"] == 10
+    assert faces["known faces"] >= 8 and faces["bystander faces"] >= 5, faces
+    assert faces["known faces named right"] >= 0.7 and faces["name precision"] >= 0.9, faces
+    assert faces["bystanders named"] <= 0.2, faces
+    assert set(faces["unknown_reasons"]) <= {
+        "unclear",
+        "not_close_enough",
+        "named_elsewhere_in_photo",
+    }
