@@ -84,9 +84,11 @@ def test_clusters_are_rows_of_crops_with_more_faces_and_pages(learning, page, cl
     big = found[0]
     assert big["size"] > 6, f"{BIG}'s {BIG_PHOTOS} photos made no cluster over 6: {found}"
     row = row_of(page, big)
-    row.get_by_role("button", name="More faces").click()
+    more = row.get_by_role("button", name=f"Show {big['size'] - 6} more faces")
+    expect(more).to_have_text(f"+{big['size'] - 6} more")
+    more.click()
     expect(row.locator("img.crop")).to_have_count(big["size"])
-    expect(row.get_by_role("button", name="More faces")).to_be_hidden()
+    expect(more).to_be_hidden()
     shown = [
         int(f)
         for f in row.locator(".cluster-face").evaluate_all(
@@ -94,6 +96,12 @@ def test_clusters_are_rows_of_crops_with_more_faces_and_pages(learning, page, cl
         )
     ]
     assert shown == [f["face_id"] for f in faces_of(client, big["id"])]
+    expect(row.locator(".cluster-face").nth(6).locator("button.drop")).to_be_focused()
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    page.wait_for_function(CROPS_DECODED)
+    screenshot(page, "people-unnamed-phone")
 
 
 def test_a_dropped_face_leaves_its_cluster_by_keyboard(learning, page, clustered):

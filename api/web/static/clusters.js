@@ -48,11 +48,16 @@ async function loadPeopleNames() {
   $("people-names").replaceChildren(...found.map((p) => new Option(displayName(p.name), p.name)));
 }
 
+const tilesOf = (row) => [...row.querySelectorAll(".cluster-face")];
+
 function setSize(row, size) {
   row.dataset.size = size;
   row.querySelector(".cluster-size").textContent = faces(size);
-  const shown = row.querySelectorAll(".cluster-face").length;
-  row.querySelector(".more-faces").hidden = shown >= size;
+  const hidden = size - tilesOf(row).length;
+  const more = row.querySelector(".more-faces");
+  more.closest("li").hidden = hidden <= 0;
+  more.textContent = `+${hidden} more`;
+  more.setAttribute("aria-label", `Show ${hidden} more ${hidden === 1 ? "face" : "faces"}`);
 }
 
 function faceTile(row, face) {
@@ -101,16 +106,15 @@ async function dropFace(row, li, face) {
 
 /** The group's next faces after the last one shown (faces come oldest first). */
 async function moreFaces(row) {
-  const last = row.querySelector(".cluster-face:last-child");
+  const last = tilesOf(row).at(-1);
   const query = new URLSearchParams({ limit: FACES_PAGE });
   if (last) query.set("cursor", last.dataset.faceId);
   const error = row.querySelector(".cluster-error");
   try {
     const page = await api(`/api/v1/faces/clusters/${row.dataset.clusterId}?${query}`);
     const tiles = page.items.map((face) => faceTile(row, face));
-    row.querySelector(".cluster-faces").append(...tiles);
+    row.querySelector(".more-faces").closest("li").before(...tiles);
     setSize(row, page.cluster.size);
-    if (!page.next_cursor) row.querySelector(".more-faces").hidden = true;
     tiles[0]?.querySelector("button.drop").focus();
     showError(error, null);
   } catch (failure) {
@@ -161,6 +165,7 @@ async function nameCluster(event, row) {
     const created = (await api(`/api/v1/faces/clusters/${row.dataset.clusterId}/name`, json(body)))
       .items;
     row.dataset.state = "named";
+    form.hidden = true;
     row.querySelectorAll("button.drop, .more-faces").forEach((el) => { el.hidden = true; });
     window.dispatchEvent(new Event("celebclf:people-changed"));
     const examples = await checkedExamples(created[0].person_id, created.map((e) => e.id), current);
@@ -191,7 +196,7 @@ function nameForm(row, cluster) {
     maxLength: 128,
     autocomplete: "off",
     required: true,
-    placeholder: "A new name, or pick one of your people",
+    placeholder: "name, or pick one",
   });
   input.setAttribute("list", "people-names");
   const button = Object.assign(document.createElement("button"), {
@@ -211,13 +216,14 @@ function clusterRow(cluster) {
   const heading = Object.assign(document.createElement("h3"), { className: "cluster-size" });
   const list = Object.assign(document.createElement("ul"), { className: "cluster-faces" });
   list.setAttribute("aria-label", "Faces in this group");
-  list.append(...cluster.samples.map((face) => faceTile(row, face)));
   const more = Object.assign(document.createElement("button"), {
     type: "button",
-    className: "more-faces small secondary",
-    textContent: "More faces",
+    className: "more-faces secondary",
   });
   more.addEventListener("click", () => moreFaces(row));
+  const moreTile = Object.assign(document.createElement("li"), { className: "more-tile" });
+  moreTile.append(more);
+  list.append(...cluster.samples.map((face) => faceTile(row, face)), moreTile);
   const status = Object.assign(document.createElement("p"), { className: "cluster-status" });
   status.setAttribute("role", "status");
   const error = Object.assign(document.createElement("p"), {
@@ -225,7 +231,7 @@ function clusterRow(cluster) {
     hidden: true,
   });
   error.setAttribute("role", "alert");
-  row.append(heading, list, more, nameForm(row, cluster), status, error);
+  row.append(heading, list, nameForm(row, cluster), status, error);
   setSize(row, cluster.size);
   return row;
 }
