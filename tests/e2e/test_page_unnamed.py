@@ -202,3 +202,13 @@ def test_no_clusters_says_so_and_errors_are_shown_plainly(learning, page, cluste
     expect(row.locator(".cluster-status")).to_have_text("")
     expect(row.get_by_role("button", name="Name")).to_be_enabled()
     assert found[1]["id"] in {c["id"] for c in clusters_of(client)}
+    screenshot(page, "people-unnamed-error")
+    someone = client.people()["someone_new"]
+    page.wait_for_function(  # the names offered again, now with them
+        "() => [...document.querySelectorAll('#people-names option')]"
+        ".some((o) => o.value === 'someone_new')"
+    )
+    with page.expect_response(re.compile(r"/name$")) as named:
+        row.get_by_role("button", name="Name").click()
+    assert named.value.status == 202
+    assert json.loads(named.value.request.post_data) == {"person_id": someone["id"]}

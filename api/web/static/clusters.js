@@ -180,6 +180,7 @@ async function nameCluster(event, row) {
       form.querySelectorAll("input, button").forEach((el) => { el.disabled = false; });
     }
     showError(error, failure);
+    if (failure.code === "name_taken") loadPeopleNames(); // pressed again, it names them
   }
 }
 
