@@ -1,9 +1,8 @@
 // A person's example photos: drop many to upload them, watch each get checked, look at the
 // face crops (the seed's manual inspection) and delete the wrong ones.
 
-import {
-  api, ApiError, authorizedFetch, describeError, dropTarget, lines, sleep,
-} from "./api.js";
+import { api, ApiError, describeError, dropTarget, lines, sleep } from "./api.js";
+import { cropCache } from "./crops.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 100;
@@ -18,7 +17,7 @@ const STATUS_TEXT = {
 let personId = null;
 let polling = null;
 let shownPages = 1;
-const crops = new Map(); // example id -> object URL of its crop (fetched with the API key)
+const crops = cropCache();
 const tiles = new Map(); // example id -> its <li>
 
 function showError(message) {
@@ -86,22 +85,6 @@ async function addUrls(event) {
   poll();
 }
 
-async function loadCrop(img, example) {
-  try {
-    if (!crops.has(example.id)) {
-      const response = await authorizedFetch(example.crop_url);
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      crops.set(example.id, URL.createObjectURL(await response.blob()));
-    }
-    img.src = crops.get(example.id);
-  } catch {
-    img.replaceWith(Object.assign(document.createElement("span"), {
-      className: "placeholder",
-      textContent: "crop not available",
-    }));
-  }
-}
-
 async function remove(example) {
   try {
     await api(`/api/v1/people/${example.person_id}/examples/${example.id}`, { method: "DELETE" });
@@ -154,7 +137,7 @@ function updateTile(li, example) {
       className: "crop",
     });
     frame.replaceChildren(img);
-    loadCrop(img, example);
+    crops.show(img, example.crop_url);
   } else {
     const mark = example.status === "rejected" ? "✕" : "…";
     frame.replaceChildren(Object.assign(document.createElement("span"), {
@@ -267,7 +250,6 @@ export function closeExamples() {
   $("examples-progress").hidden = true;
   $("examples-shipped").hidden = true;
   $("examples-more").hidden = true;
-  for (const url of crops.values()) URL.revokeObjectURL(url);
   crops.clear();
 }
 

@@ -1,6 +1,8 @@
-// People: the list with example counts, adding one, and a person's page (rename, delete).
+// People: the list with example counts, adding one, the unnamed faces under it, and a
+// person's page (rename, delete).
 
 import { api, ApiError, displayName } from "./api.js";
+import { closeClusters, initClusters, openClusters } from "./clusters.js";
 import { closeExamples, openExamples } from "./examples.js";
 
 const $ = (id) => document.getElementById(id);
@@ -133,10 +135,12 @@ export function openPeople() {
   $("person-panel").hidden = true;
   document.title = "People · celebclf";
   loadPeople();
+  openClusters();
 }
 
 /** /people/<id>: one person, their photos and the drop zone. */
 export async function openPerson(personId) {
+  closeClusters();
   $("people-list-panel").hidden = true;
   $("person-panel").hidden = false;
   showError("person-error", "");
@@ -152,6 +156,7 @@ export async function openPerson(personId) {
 
 export function closePeople() {
   closeExamples();
+  closeClusters();
   shownPerson = null;
 }
 
@@ -160,6 +165,10 @@ export function initPeople() {
   $("rename-form").addEventListener("submit", rename);
   $("delete-person").addEventListener("click", deletePerson);
   $("people-more").addEventListener("click", () => loadPeople(true));
+  initClusters();
+  window.addEventListener("celebclf:people-changed", () => {
+    if (!$("people-list-panel").hidden) loadPeople();
+  });
   document.addEventListener("click", (event) => {
     const link = event.target.closest("a[data-nav]");
     if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
