@@ -9,7 +9,7 @@ import sys
 import tarfile
 from pathlib import Path
 
-from api.access import HEADER, digest, new_key
+from config.api_keys import HEADER, digest, new_key
 from tests.compose.engine import Engine
 from tests.service.helpers import ApiClient
 

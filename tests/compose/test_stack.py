@@ -9,7 +9,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from api.access import HEADER
+from config.api_keys import HEADER
 from db.models import Job
 from db.session import unit_of_work
 from tests.compose.engine import network_state

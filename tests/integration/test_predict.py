@@ -35,7 +35,16 @@ def test_predict_prints_one_json_line_per_path(kept_photos, tmp_path, noise_imag
         str(tmp_path / "missing.jpg"),
     ]
     face = lines[0]["faces"][0]
-    assert set(face) == {"box", "label", "score", "distance", "reason", "quality", "probabilities"}
+    assert set(face) == {
+        "box",
+        "label",
+        "score",
+        "distance",
+        "reason",
+        "quality",
+        "rule",
+        "probabilities",
+    }
     assert face["reason"] is None, "a named face has no reason"
     assert set(face["box"]) == {"x", "y", "w", "h"}
     assert face["label"] == person and lines[0]["answer"] == person
