@@ -236,7 +236,7 @@ def test_train_now_activates_the_new_version_and_draws_its_figures(learning, pag
 
 
 def test_new_person_is_named_then_unknown_without_a_percentage_after_rollback(
-    learning, page, enrolled, new_photos, kept_photos
+    learning, page, enrolled, new_photos, kept_photos, seed_dir
 ):
     client, key, _ = enrolled
     version = trained_version(client)
@@ -260,9 +260,17 @@ def test_new_person_is_named_then_unknown_without_a_percentage_after_rollback(
     )
     expect(page.locator("#model-info")).to_contain_text(f"model {shipped}")
 
+    # rolled back to a model that never learned her, she is still known by her examples
     page.get_by_role("link", name="Classify").click()
     page.wait_for_url(learning.base + "/")  # a new page: the photo goes into its input
     page.locator("#file-input").set_input_files(str(probe))  # classified on pick
+    expect(best).to_have_text("Best match: alexandra daddario (by examples)", timeout=30000)
+    expect(page.locator("#overlay .face-label")).to_have_text(
+        f"1: {NEW.replace('_', ' ')} by examples"
+    )
+
+    stranger = one_face_photos(seed_dir / "lisa_vicari", Predictor(load_model()), 1)[0]
+    page.locator("#file-input").set_input_files(str(stranger))
     expect(page.locator("#best-match")).to_have_text("Not someone we know.", timeout=30000)
     expect(page.locator("#overlay .face-label")).to_have_text(re.compile(r"^1: unknown"))
     expect(page.locator("#overlay .face-label")).not_to_contain_text("%")
@@ -272,7 +280,7 @@ def test_new_person_is_named_then_unknown_without_a_percentage_after_rollback(
 
     known, name = kept_photos[3]
     page.get_by_role("link", name="Batch").click()
-    page.locator("#batch-files").set_input_files([str(probe), str(known)])
+    page.locator("#batch-files").set_input_files([str(stranger), str(known)])
     page.get_by_role("button", name="Start batch").click()
     expect(page.locator("#batch-state")).to_have_text("completed", timeout=60000)
     rows = page.locator("#items tbody tr")

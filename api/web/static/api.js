@@ -89,6 +89,11 @@ export const lines = (text) => text.split("\n").map((line) => line.trim()).filte
 
 export const percent = (p) => `${(p * 100).toFixed(1)}%`;
 
+/** How sure a named face is: the model's probability, or "by examples" for a face named by
+ * the examples accepted since the model was trained (rule "gallery"): the model has no
+ * probability for a person it was not trained on. */
+export const certainty = (face) => (face.rule === "gallery" ? "by examples" : percent(face.score));
+
 /** A label as people read it, on boxes, tables and lists alike: `roger_federer` -> `roger federer`. */
 export const displayName = (label) => label.replaceAll("_", " ");
 

@@ -1,7 +1,8 @@
 // Batches: many URLs or files -> a batch with its own URL -> live progress -> paged results.
 
 import {
-  api, ApiError, authorizedFetch, describeError, displayName, dropTarget, lines, percent, sleep,
+  api, ApiError, authorizedFetch, certainty, describeError, displayName, dropTarget, lines, percent,
+  sleep,
 } from "./api.js";
 import { fillFacesTable, isUnknown, keepDrawn, ordered, UNKNOWN } from "./faces.js";
 
@@ -156,7 +157,7 @@ function renderItems(items) {
       : item.status === "succeeded" ? "no face found" : "";
     const score = row.insertCell();
     score.className = "num";
-    score.textContent = best ? percent(best.score) : "";
+    score.textContent = best ? certainty(best) : "";
     row.insertCell().textContent = item.status;
     row.insertCell().textContent = describeError(item.error);
     const position = pageIndex * PAGE_SIZE + index;

@@ -1,7 +1,7 @@
 // A photo's faces, the same wherever the page shows them (one photo, a batch item): one
 // display name, one sentence per face, boxes whose labels never overlap or leave the photo.
 
-import { displayName, percent } from "./api.js";
+import { certainty, displayName } from "./api.js";
 
 export const UNKNOWN = "unknown";
 const SVG = "http://www.w3.org/2000/svg";
@@ -23,7 +23,7 @@ export const reasonWords = (face) => REASONS[face.reason] || "";
 /** A named face with its percentage; an unknown one with its reason and no percentage (its
  * score is the refused person's, not a confidence in this face). */
 export function faceWords(face) {
-  if (!isUnknown(face)) return `${displayName(face.label)} ${percent(face.score)}`;
+  if (!isUnknown(face)) return `${displayName(face.label)} ${certainty(face)}`;
   const why = reasonWords(face);
   return why ? `${UNKNOWN} — ${why}` : UNKNOWN;
 }
@@ -183,7 +183,7 @@ export function fillFacesTable(table, faces) {
     row.insertCell().textContent = displayName(face.label);
     const score = row.insertCell();
     score.className = "num";
-    score.textContent = isUnknown(face) ? "" : percent(face.score);
+    score.textContent = isUnknown(face) ? "" : certainty(face);
     row.insertCell().textContent = isUnknown(face) ? reasonWords(face) : "";
   });
 }

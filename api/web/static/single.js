@@ -1,7 +1,7 @@
 // One photo: choose or drop it (or give a URL), submit a job, poll it, draw the faces.
 
 import {
-  api, ApiError, describeError, displayName, dropTarget, percent, sleep,
+  api, ApiError, certainty, describeError, displayName, dropTarget, percent, sleep,
 } from "./api.js";
 import { fillFacesTable, isUnknown, keepDrawn, ordered, UNKNOWN } from "./faces.js";
 
@@ -99,7 +99,7 @@ function showResult(job) {
   } else {
     $("best-match").textContent = job.answer === UNKNOWN
       ? (faces.length === 1 ? "Not someone we know." : "Nobody we know is in this photo.")
-      : `Best match: ${displayName(job.answer)} (${percent(faces[0].score)})`;
+      : `Best match: ${displayName(job.answer)} (${certainty(faces[0])})`;
     fillScores(faces, job.answer);
   }
   $("faces-table").hidden = !faces.length;
