@@ -3,7 +3,7 @@ stored crop of each of those faces."""
 
 from flask import request, url_for
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from api.access import current_owner
 from api.context import predictor, settings
@@ -11,7 +11,13 @@ from api.errors import ApiError
 from api.intake import bytes_item, decode_base64, require_ok, url_item
 from api.jobs import read_json, reject_unknown_parts
 from api.limits import submission_limit
-from api.schemas import ErrorSchema, StrictSchema
+from api.schemas import (
+    ErrorSchema,
+    ImageFromBase64Schema,
+    ImageFromUrlSchema,
+    ImageSchema,
+    StrictSchema,
+)
 from db.face_search import stored_faces
 from db.session import unit_of_work
 from featurize import ImageError, analyze, decode_image
@@ -24,35 +30,6 @@ blp = Blueprint("face_search", __name__, url_prefix="/api/v1", description="Sear
 
 class SearchQuerySchema(StrictSchema):
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
-
-
-class SearchJsonSchema(StrictSchema):
-    """Validates the JSON body; documented as one of the two shapes below."""
-
-    image_base64 = fields.String(
-        validate=validate.Length(min=1), metadata={"description": "image bytes, base64"}
-    )
-    url = fields.String(metadata={"description": "http(s) URL of an image"})
-
-    @validates_schema
-    def _exactly_one(self, data, **_kwargs):
-        if len({"image_base64", "url"} & set(data)) != 1:
-            raise ValidationError("give exactly one of image_base64, url")
-
-
-class SearchFromUrlSchema(StrictSchema):
-    url = fields.String(required=True, metadata={"description": "http(s) URL of an image"})
-
-
-class SearchFromBase64Schema(StrictSchema):
-    image_base64 = fields.String(
-        required=True,
-        validate=validate.Length(min=1),
-        metadata={
-            "format": "byte",
-            "description": "image bytes, base64; a data: URL prefix is allowed",
-        },
-    )
 
 
 class SearchUploadSchema(Schema):
@@ -87,7 +64,7 @@ def _photo() -> bytes:
             "unsupported_media_type",
             "send multipart/form-data with 'file', or JSON with 'image_base64' or 'url'",
         )
-    data = SearchJsonSchema().load(read_json())
+    data = ImageSchema().load(read_json())
     if "image_base64" in data:
         return require_ok(bytes_item("base64", decode_base64(data["image_base64"]))).data
     try:
@@ -102,9 +79,7 @@ def _photo() -> bytes:
     requestBody={
         "required": True,
         "content": {
-            "application/json": {
-                "schema": {"oneOf": [SearchFromUrlSchema, SearchFromBase64Schema]}
-            },
+            "application/json": {"schema": {"oneOf": [ImageFromUrlSchema, ImageFromBase64Schema]}},
             "multipart/form-data": {"schema": SearchUploadSchema},
         },
     }

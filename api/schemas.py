@@ -40,8 +40,9 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorDetailSchema, required=True)
 
 
-class JobCreateSchema(WebhookFieldsSchema):
-    """Validates the JSON body; documented as one of the two shapes below."""
+class ImageSchema(StrictSchema):
+    """An image in a JSON body, as base64 or a URL: exactly one (jobs, search by face).
+    Validates the body; each endpoint documents it as one of the two shapes below."""
 
     image_base64 = fields.String(
         metadata={"description": "image bytes, base64; a data: URL prefix is allowed"}
@@ -54,11 +55,11 @@ class JobCreateSchema(WebhookFieldsSchema):
             raise ValidationError("give exactly one of image_base64, url")
 
 
-class JobFromUrlSchema(WebhookFieldsSchema):
+class ImageFromUrlSchema(StrictSchema):
     url = fields.String(required=True, metadata={"description": "http(s) URL of an image"})
 
 
-class JobFromBase64Schema(WebhookFieldsSchema):
+class ImageFromBase64Schema(StrictSchema):
     image_base64 = fields.String(
         required=True,
         validate=validate.Length(min=1),
@@ -67,6 +68,18 @@ class JobFromBase64Schema(WebhookFieldsSchema):
             "description": "image bytes, base64; a data: URL prefix is allowed",
         },
     )
+
+
+class JobCreateSchema(WebhookFieldsSchema, ImageSchema):
+    """Validates the JSON body; documented as one of the two shapes below."""
+
+
+class JobFromUrlSchema(WebhookFieldsSchema, ImageFromUrlSchema):
+    pass
+
+
+class JobFromBase64Schema(WebhookFieldsSchema, ImageFromBase64Schema):
+    pass
 
 
 JOB_CREATE_DOC = {"oneOf": [JobFromUrlSchema, JobFromBase64Schema]}
