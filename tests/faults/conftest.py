@@ -1,19 +1,18 @@
 """The fault tests count one face per item and hold every job to a short time limit, so their
-photos are the kept ones whose first HOG pass finds exactly one face: since HOG reads a grey
-copy a few kept photos show a second face or none (and then take the CNN's second or two)."""
+photos are the kept ones in which the shipped model's pipeline finds exactly one face: a kept
+photo may also show faces too small or blurred to learn from (a crowd behind the person)."""
 
 import pytest
 
 from featurize import decode_image
-from featurize.dlib_faces import DlibConfig, dlib_analyze
-
-FIRST_PASS = DlibConfig(fallback_side=None, cnn_side=None)
+from inference import load_model
 
 
 @pytest.fixture(scope="session")
 def kept_photos(kept_photos):
+    pipeline = load_model().pipeline
     return [
         (path, person)
         for path, person in kept_photos
-        if len(dlib_analyze(decode_image(path.read_bytes()), FIRST_PASS).faces) == 1
+        if len(pipeline.analyze(decode_image(path.read_bytes())).faces) == 1
     ]
