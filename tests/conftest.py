@@ -43,6 +43,22 @@ def kept_photos(sports_dir: Path) -> list[tuple[Path, str]]:
     return [(sports_dir / r["person"] / r["file"], r["person"]) for r in rows]
 
 
+@pytest.fixture(scope="session")
+def one_face_kept_photos(kept_photos):
+    """The kept photos in which the shipped model's pipeline finds exactly one face: the fault
+    tests count one face per item (a kept photo may also show faces too small or blurred to
+    learn from, a crowd behind the person)."""
+    from featurize import decode_image
+    from inference import load_model
+
+    pipeline = load_model().pipeline
+    return [
+        (path, person)
+        for path, person in kept_photos
+        if len(pipeline.analyze(decode_image(path.read_bytes())).faces) == 1
+    ]
+
+
 def encode(image: np.ndarray, ext: str) -> bytes:
     ok, buffer = cv2.imencode(ext, image)
     assert ok, ext

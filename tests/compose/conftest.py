@@ -46,3 +46,9 @@ def stack(engine, images, sports_dir, tmp_path_factory):
     finally:
         running.down()
     assert not running.leftovers(), running.leftovers()
+
+
+@pytest.fixture(scope="session")
+def kept_photos(one_face_kept_photos):
+    """The fault tests here count one face per item, as tests/faults does."""
+    return one_face_kept_photos

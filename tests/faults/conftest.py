@@ -1,18 +1,8 @@
-"""The fault tests count one face per item and hold every job to a short time limit, so their
-photos are the kept ones in which the shipped model's pipeline finds exactly one face: a kept
-photo may also show faces too small or blurred to learn from (a crowd behind the person)."""
+"""The fault tests count one face per item: their photos are the one-face kept ones."""
 
 import pytest
 
-from featurize import decode_image
-from inference import load_model
-
 
 @pytest.fixture(scope="session")
-def kept_photos(kept_photos):
-    pipeline = load_model().pipeline
-    return [
-        (path, person)
-        for path, person in kept_photos
-        if len(pipeline.analyze(decode_image(path.read_bytes())).faces) == 1
-    ]
+def kept_photos(one_face_kept_photos):
+    return one_face_kept_photos

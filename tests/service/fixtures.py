@@ -119,7 +119,7 @@ def photos(sports_dir):
         yield base, sports_dir
 
 
-LEARNING_OWNERS = 16  # one per test that changes an owner's people or models
+LEARNING_OWNERS = 64  # one per test that changes an owner's people or models (and room to grow)
 
 
 @contextlib.contextmanager
