@@ -63,15 +63,17 @@ def probe(service: ApiClient, batch_id: str, job_url: str, seconds: float) -> tu
     seen, accepted = Counter(), []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        # 30 s, not the client's 10: with PostgreSQL stopped, the compose API answered 503 only
+        # after more than 10 s (CI and a local run, 2026-12-05: the call took 43 s in all)
         for response in (
-            service.get(f"/api/v1/batches/{batch_id}"),
+            service.get(f"/api/v1/batches/{batch_id}", timeout=30),
             requests.post(
                 f"{service.base}/api/v1/jobs",
                 json={"url": job_url},
                 headers=service.headers,
                 timeout=30,
             ),
-            service.get("/readyz"),
+            service.get("/readyz", timeout=30),
         ):
             seen[response.status_code] += 1
             assert response.status_code < 500 or response.status_code == 503, response.text

@@ -97,8 +97,8 @@ class ApiClient:
         self.base = base
         self.headers: dict[str, str] = {}  # e.g. the X-API-Key of a keyed service
 
-    def get(self, path: str, **kwargs) -> requests.Response:
-        return requests.get(f"{self.base}{path}", headers=self.headers, timeout=10, **kwargs)
+    def get(self, path: str, timeout: float = 10, **kwargs) -> requests.Response:
+        return requests.get(f"{self.base}{path}", headers=self.headers, timeout=timeout, **kwargs)
 
     def wait_job(self, job_id: str, timeout: float = 60) -> dict:
         deadline = time.monotonic() + timeout
