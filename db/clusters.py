@@ -155,23 +155,39 @@ def get(session: Session, owner: str, cluster_id: str, retention_s: int) -> tupl
     return found[0] if found else None
 
 
-def faces(session: Session, owner: str, cluster_ids: Sequence[str], retention_s: int) -> list[Face]:
-    """The living faces of these clusters, oldest first."""
-    return list(
-        session.scalars(
-            select(Face)
-            .where(Face.cluster_id.in_(cluster_ids), Face.id.in_(open_faces(owner, retention_s)))
-            .order_by(Face.id)
-        )
+def faces(
+    session: Session,
+    owner: str,
+    cluster_ids: Sequence[str],
+    retention_s: int,
+    after: int | None = None,
+    limit: int | None = None,
+) -> list[Face]:
+    """The living faces of these clusters, oldest first; only those after face id ``after``,
+    at most ``limit`` of them, when given (a page is read, not the whole cluster)."""
+    statement = select(Face).where(
+        Face.cluster_id.in_(cluster_ids), Face.id.in_(open_faces(owner, retention_s))
     )
+    if after is not None:
+        statement = statement.where(Face.id > after)
+    return list(session.scalars(statement.order_by(Face.id).limit(limit)))
 
 
 def samples(session: Session, owner: str, cluster_ids: Sequence[str], retention_s: int) -> dict:
-    """Up to ``SAMPLES`` faces of each cluster."""
+    """Up to ``SAMPLES`` faces of each cluster, oldest first: the first few of each, ranked in
+    the database, not every face of every cluster read to keep six."""
+    ranked = (
+        select(
+            Face.id,
+            func.row_number().over(partition_by=Face.cluster_id, order_by=Face.id).label("n"),
+        )
+        .where(Face.cluster_id.in_(cluster_ids), Face.id.in_(open_faces(owner, retention_s)))
+        .subquery()
+    )
+    first = select(Face).join(ranked, ranked.c.id == Face.id).where(ranked.c.n <= SAMPLES)
     found: dict[str, list[Face]] = {cluster: [] for cluster in cluster_ids}
-    for face in faces(session, owner, cluster_ids, retention_s):
-        if len(found[face.cluster_id]) < SAMPLES:
-            found[face.cluster_id].append(face)
+    for face in session.scalars(first.order_by(Face.id)):
+        found[face.cluster_id].append(face)
     return found
 
 

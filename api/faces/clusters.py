@@ -65,11 +65,14 @@ def get_cluster(query, cluster_id):
     """One cluster and its faces, oldest first, ``limit`` at a time."""
     with unit_of_work(settings().database_url) as session:
         cluster, size = _own_cluster(session, cluster_id)
-        faces = clusters.faces(session, owner(), [cluster.id], settings().retention_s)
-        after = [f for f in faces if query["cursor"] is None or f.id > query["cursor"]]
-        page = after[: query["limit"]]
+        name, retention_s, limit = owner(), settings().retention_s, query["limit"]
+        first = clusters.faces(session, name, [cluster.id], retention_s, limit=clusters.SAMPLES)
+        after = clusters.faces(
+            session, name, [cluster.id], retention_s, after=query["cursor"], limit=limit + 1
+        )
+        page = after[:limit]
         return {
-            "cluster": serialize_cluster(cluster, size, faces[: clusters.SAMPLES]),
+            "cluster": serialize_cluster(cluster, size, first),
             "items": [serialize_cluster_face(f) for f in page],
             "next_cursor": page[-1].id if len(after) > len(page) else None,
         }
