@@ -19,7 +19,6 @@ Usage: python -m bench.per_face [--variants dlib sface ...]   (first run ~10 min
 """
 
 import argparse
-import hashlib
 import itertools
 import json
 import time
@@ -29,7 +28,8 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from featurize import decode_image, get_pipeline
+from bench.unknown_rule import distinct_photos
+from featurize import get_pipeline
 from featurize.opencv import cv2
 from featurize.quality import QualityGate
 from featurize.results import FaceFeatures
@@ -37,8 +37,6 @@ from featurize.yunet_sface import YunetConfig, describe, sface_analyze, yunet_fa
 from inference.artifacts import ModelBundle
 from inference.naming import decide
 from inference.predictor import Predictor
-from tests.conftest import SEED, SPORTS
-from training.dataset import list_photos
 from training.fit import fit
 from training.per_face import (
     NOT_PEOPLE,
@@ -93,22 +91,14 @@ def describe_all(variant: str) -> list[Photo]:
     path = CACHE / f"per_face-{variant}.joblib"
     if path.exists():  # stored as tuples: the module may run as __main__ or be imported
         return [Photo(*fields) for fields in joblib.load(path)]
-    photos, seen = [], set()
-    for root in (SPORTS, SEED):
-        for entry in list_photos(root):
-            data = entry.path.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
-            if digest in seen:
-                continue
-            seen.add(digest)
-            try:
-                image = decode_image(data)
-            except ValueError:
-                photos.append(Photo(entry.person, digest, [], 0.0))
-                continue
-            started = time.thread_time()
-            faces = analyse(variant, image)
-            photos.append(Photo(entry.person, digest, faces, (time.thread_time() - started) * 1e3))
+    photos = []
+    for person, _, digest, image in distinct_photos():
+        if image is None:
+            photos.append(Photo(person, digest, [], 0.0))
+            continue
+        started = time.thread_time()
+        faces = analyse(variant, image)
+        photos.append(Photo(person, digest, faces, (time.thread_time() - started) * 1e3))
     CACHE.mkdir(parents=True, exist_ok=True)
     joblib.dump([(p.folder, p.digest, p.faces, p.cpu_ms) for p in photos], path)
     return photos

@@ -22,6 +22,7 @@ Usage: python -m bench.unknown_rule   (about 10 minutes on 2 cores)
 import hashlib
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,10 +54,10 @@ class Photo:
         return len(self.vectors) == 1 and self.clear
 
 
-def describe_all(pipeline: Pipeline = PIPELINE, cpu_ms: list[float] | None = None) -> list[Photo]:
-    """Every distinct photo of both datasets described by ``pipeline``; ``cpu_ms`` collects
-    this thread's CPU time per photo for finding and describing its faces (decode excluded)."""
-    photos, seen = [], set()
+def distinct_photos() -> Iterator[tuple[str, str, str, np.ndarray | None]]:
+    """(person, source, SHA-256, decoded image or None if unreadable) of every distinct photo
+    of both datasets, sports first: the walk every cross-validating bench describes."""
+    seen = set()
     for source, root in (("sports", SPORTS), ("seed", SEED)):
         for photo in list_photos(root):
             data = photo.path.read_bytes()
@@ -67,15 +68,24 @@ def describe_all(pipeline: Pipeline = PIPELINE, cpu_ms: list[float] | None = Non
             try:
                 image = decode_image(data)
             except ValueError:
-                faces = []
-            else:
-                started = time.thread_time()
-                faces = pipeline.analyze(image).faces
-                if cpu_ms is not None:
-                    cpu_ms.append((time.thread_time() - started) * 1000)
-            vectors = np.array([f.vector for f in faces]).reshape(len(faces), pipeline.dim)
-            clear = all(f.clear for f in faces)
-            photos.append(Photo(photo.person, source, digest, vectors, clear))
+                image = None
+            yield photo.person, source, digest, image
+
+
+def describe_all(pipeline: Pipeline = PIPELINE, cpu_ms: list[float] | None = None) -> list[Photo]:
+    """Every distinct photo of both datasets described by ``pipeline``; ``cpu_ms`` collects
+    this thread's CPU time per photo for finding and describing its faces (decode excluded)."""
+    photos = []
+    for person, source, digest, image in distinct_photos():
+        faces = []
+        if image is not None:
+            started = time.thread_time()
+            faces = pipeline.analyze(image).faces
+            if cpu_ms is not None:
+                cpu_ms.append((time.thread_time() - started) * 1000)
+        vectors = np.array([f.vector for f in faces]).reshape(len(faces), pipeline.dim)
+        clear = all(f.clear for f in faces)
+        photos.append(Photo(person, source, digest, vectors, clear))
     return photos
 
 
