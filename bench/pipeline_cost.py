@@ -12,10 +12,11 @@ import argparse
 import json
 import time
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
-from featurize import decode_image, get_pipeline
+from featurize import analyze, decode_image, get_pipeline
 from featurize.opencv import cv2
 from featurize.yunet_sface import YunetConfig, sface_analyze
 from tests.conftest import SEED, SPORTS
@@ -23,7 +24,8 @@ from training.dataset import list_photos
 
 
 def analysers(names: list[str], sides: list[int]) -> dict[str, Callable]:
-    chosen = {name: get_pipeline(name).analyze for name in names}
+    # as served: featurize.analyze, with the collage panels of a photo with several faces
+    chosen = {name: partial(analyze, pipeline=get_pipeline(name)) for name in names}
     for side in sides:
         config = YunetConfig(max_detect_side=side)
         chosen[f"sface@{side}"] = lambda image, config=config: sface_analyze(image, config)

@@ -80,8 +80,12 @@ def _drop(session: Session, clusters: Iterable[str]) -> None:
 
 def eps_for(configured: float | None, manifest: dict) -> float | None:
     """The neighbourhood radius: ``CELEBCLF_CLUSTER_EPS``, else the model's calibrated
-    same-person distance (None: a closed-set model without one, nothing is clustered)."""
-    return configured if configured is not None else manifest.get("distance_threshold")
+    distance between two faces of one person (models that measure a face against several
+    examples record it apart: training.gate), None for a closed-set model without one:
+    nothing is clustered."""
+    if configured is not None:
+        return configured
+    return manifest.get("pair_distance_threshold", manifest.get("distance_threshold"))
 
 
 def absorb_job(session: Session, job_id: str, eps: float, min_size: int, retention_s: int) -> int:

@@ -45,13 +45,15 @@ class FaceFeatures:
     away, small or blurred). It is good enough to be named, not to learn a person from: such
     descriptors sit close to other people's and would make every stranger look nearer.
     ``quality`` is what the detector and the crop say of the face, where the pipeline
-    measures it (featurize.quality).
+    measures it (featurize.quality). ``panel``: which photograph of a collage the face is in
+    (featurize.panels; 0 in an ordinary photo): a person is named once per panel.
     """
 
     box: Box
     vector: np.ndarray
     clear: bool = True
     quality: "FaceQuality | None" = None
+    panel: int = 0
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ calibrates it, so what is measured is what is shipped. In order:
    examples than the calibrated distance (the stricter one for a face only a fallback
    detector found).
 5. ``named_elsewhere_in_photo``: a person is in a photo at most once; when several faces get
-   the same name, the closest keeps it.
+   the same name, the closest keeps it. A collage is several photos (featurize.panels): there
+   the rule holds per panel, so the same man in three panels is named three times.
 
 Two rules offer a name (``rule``): the ``model``, and the ``gallery`` of examples accepted
 since the model was trained (inference.recent), so a new example names its person at once.
@@ -72,10 +73,12 @@ class Candidate:
     quality: FaceQuality | None = None
     person: str | None = None
     rule: str = MODEL
+    panel: int = 0  # which photograph of a collage the face is in (featurize.panels)
 
     @property
-    def who(self) -> str | int:
-        return self.person if self.person is not None else self.index
+    def who(self) -> tuple[int, str | int]:
+        """Whom the face would be named as, in which panel: named once per panel."""
+        return self.panel, self.person if self.person is not None else self.index
 
 
 def refusal(rule: NamingRule, face: Candidate, hidden: frozenset[int]) -> str | None:
@@ -122,7 +125,7 @@ def decide(
 ) -> list[str | None]:
     """Per face, in order: None if it is named as its candidate's class, else the reason."""
     reasons = [refusal(rule, face, hidden) for face in faces]
-    keeper: dict[str | int, int] = {}
+    keeper: dict[tuple[int, str | int], int] = {}
     for i, face in enumerate(faces):
         if reasons[i] is not None:
             continue

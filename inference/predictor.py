@@ -128,6 +128,7 @@ class Predictor:
                 face.clear,
                 face.quality,
                 self._person_of(self._columns[col]),
+                panel=face.panel,
             )
             for face, row, col, distance in zip(faces, probabilities, best, distances, strict=True)
         ]
@@ -141,7 +142,8 @@ class Predictor:
         """Each face's nearest recent example, as a candidate of the ``gallery`` rule."""
         if self.recent is None:
             return [None] * len(faces)
-        distances, rows = self.recent.nearest(np.stack([face.vector for face in faces]))
+        k = getattr(self.bundle.estimator, "neighbours", 1)
+        distances, rows = self.recent.nearest(np.stack([face.vector for face in faces]), k)
         columns = {self._person_of(c): col for col, c in enumerate(self._columns)}
         return [
             Candidate(
@@ -152,6 +154,7 @@ class Predictor:
                 face.quality,
                 self.recent.person_ids[row],
                 GALLERY,
+                face.panel,
             )
             for i, (face, distance, row) in enumerate(zip(faces, distances, rows, strict=True))
         ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from inference.nearest import nearest
+from inference.openset import nearest_mean
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,21 @@ class RecentExamples:
         vectors = np.stack([np.frombuffer(d, dtype=np.float32) for _, _, d in rows])
         return cls(vectors, tuple(r[0] for r in rows), tuple(r[1] for r in rows))
 
-    def nearest(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per face row: the Euclidean distance to its nearest example, and that row."""
-        distances, rows = nearest(faces, self.vectors, 1)
-        return distances[:, 0], rows[:, 0]
+    def nearest(self, faces: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Per face row: the distance to the nearest person of these examples, measured as
+        the model measures it (the mean of the person's ``k`` nearest: inference.openset),
+        and the row of that person's nearest example."""
+        if k == 1:
+            distances, rows = nearest(faces, self.vectors, 1)
+            return distances[:, 0], rows[:, 0]
+        people, person_of_row = np.unique(self.person_ids, return_inverse=True)
+        order = np.argsort(person_of_row, kind="stable")
+        starts = np.searchsorted(person_of_row[order], np.arange(len(people)))
+        distances, rows = nearest(faces, self.vectors, len(self.vectors))
+        full = np.empty_like(distances)
+        np.put_along_axis(full, rows, distances, axis=1)  # (faces, examples) in row order
+        per_person = nearest_mean(full[:, order], starts, k)
+        person = per_person.argmin(axis=1)
+        mine = person_of_row[None, :] == person[:, None]
+        row = np.where(mine, full, np.inf).argmin(axis=1)
+        return per_person[np.arange(len(faces)), person], row

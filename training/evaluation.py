@@ -73,6 +73,8 @@ def unknown_rule(
             pipeline.unclear_cap,
             photos,
             bystander_photos,
+            pipeline.distance_k,
+            pipeline.pair_prior,
         )
         return {
             "unknown_threshold": 0.0,

@@ -35,8 +35,19 @@ class FittedModel:
             "unknown_threshold": self.rule["unknown_threshold"],
             "distance_threshold": self.rule["distance_threshold"],
             "unclear_distance_threshold": self.rule["unclear_distance_threshold"],
+            **self._distances(),
             "cv_folds": self.folds,
             "quality_gate": self.quality_gate,
+        }
+
+    def _distances(self) -> dict[str, Any]:
+        """How the distance to a person is measured, and the one-face threshold (clusters)."""
+        calibration = self.rule["calibration"]
+        if not calibration:
+            return {}
+        return {
+            "distance_k": calibration["distance_k"],
+            "pair_distance_threshold": calibration["pair_distance_threshold"],
         }
 
     def report(self) -> dict[str, Any]:
@@ -76,7 +87,7 @@ def fit(
     svm = [r for r in results if r.name == "svm"]
     chosen = svm[0] if choose == "svm" and svm else max(results, key=lambda r: r.held_out_accuracy)
     folds = folds_for(y)
-    model = deployable(chosen, seed, folds, pipeline.open_set)
+    model = deployable(chosen, seed, folds, pipeline.open_set, pipeline.distance_k)
     cut = None if pipeline.open_set else probability_threshold(model, x, y, folds, seed)
     held_out = {
         **held_out_figures(y, chosen.held_out_predictions, names),

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import pairwise_distances
 
+from inference.openset import nearest_mean
+
 PRIOR = 0.57
 FALSE_ACCEPT = 0.02
 UNCLEAR_CAP = 0.54
@@ -46,15 +48,20 @@ def _nearest(
     rows: np.ndarray,
     references: np.ndarray,
     exclude: Callable[[int, int, np.ndarray], None] | None = None,
+    people: tuple[np.ndarray, int] | None = None,
 ) -> np.ndarray:
     """Each row's Euclidean distance to its nearest reference (float32; inf when every
     reference is excluded), a block of rows at a time so that memory stays near BLOCK_BYTES
     whatever the sizes. ``exclude(first, last, block)`` sets to inf, in the block of squared
-    distances of rows ``first:last``, the pairs that must not count."""
+    distances of rows ``first:last``, the pairs that must not count. ``people``: (starts, k)
+    where the references come grouped by person (each group starting at ``starts``): the
+    distance is then to the nearest person, as the mean of their k nearest references
+    (inference.openset)."""
     rows = np.asarray(rows, dtype=np.float32)
     references = np.asarray(references, dtype=np.float32)
     doubled = -2 * references
     reference_norms = _squared_norms(references)
+    row_norms = _squared_norms(rows)
     nearest = np.empty(len(rows), dtype=np.float32)
     step = _rows_per_block(len(references))
     for first in range(0, len(rows), step):
@@ -63,8 +70,13 @@ def _nearest(
         block += reference_norms
         if exclude is not None:
             exclude(first, last, block)
-        nearest[first:last] = block.min(axis=1, initial=np.inf)
-    nearest += _squared_norms(rows)
+        block += row_norms[first:last, None]
+        if people is None:
+            nearest[first:last] = block.min(axis=1, initial=np.inf)
+            continue
+        np.sqrt(np.maximum(block, 0, out=block), out=block)
+        per_person = nearest_mean(block, people[0], people[1])
+        nearest[first:last] = per_person.min(axis=1, initial=np.inf) ** 2
     return np.sqrt(np.maximum(nearest, 0))
 
 
@@ -77,8 +89,9 @@ def _people(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return order, starts, np.r_[starts[1:], len(ordered)]
 
 
-def known_distances(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Each example's distance to its person's nearest other example (not a near-copy).
+def known_distances(vectors: np.ndarray, labels: np.ndarray, k: int = 1) -> np.ndarray:
+    """Each example's distance to its person's other examples (not near-copies), as the
+    mean of the ``k`` nearest.
 
     People with a single example give nothing: there is nothing to leave one out of. Only
     each person's own examples are compared, so the cost is the sum of their squares.
@@ -94,16 +107,19 @@ def known_distances(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
             distances[distances < NEAR_COPY] = np.inf
             rows = np.arange(len(distances))
             distances[rows, first + rows] = np.inf
-            nearest[start + first : start + first + len(distances)] = distances.min(axis=1)
+            nearest[start + first : start + first + len(distances)] = nearest_mean(
+                distances, np.array([0]), k
+            )[:, 0]
     usable = np.empty_like(nearest)
     usable[order] = nearest
     return usable[np.isfinite(usable)]
 
 
 def stranger_distances(
-    vectors: np.ndarray, labels: np.ndarray, strangers: np.ndarray | None = None
+    vectors: np.ndarray, labels: np.ndarray, strangers: np.ndarray | None = None, k: int = 1
 ) -> np.ndarray:
-    """Each example's distance to the other people's examples, and each stranger's to all."""
+    """Each example's distance to the nearest other person, and each stranger's to the
+    nearest person (each person's distance the mean of their ``k`` nearest examples)."""
     order, starts, ends = _people(np.asarray(labels))
     ordered = np.asarray(vectors)[order]
 
@@ -114,12 +130,13 @@ def stranger_distances(
                 break
             block[max(start, first) - first : min(end, last) - first, start:end] = np.inf
 
-    nearest = _nearest(ordered, ordered, leave_person_out)
+    people = (starts, k) if k > 1 else None
+    nearest = _nearest(ordered, ordered, leave_person_out, people)
     within = np.empty_like(nearest)
     within[order] = nearest
     parts = [within[np.isfinite(within)]]
     if strangers is not None and len(strangers):
-        parts.append(_nearest(strangers, vectors))
+        parts.append(_nearest(strangers, ordered, people=people))
     return np.concatenate(parts)
 
 
@@ -128,10 +145,19 @@ def bystander_distances(
     bystanders: np.ndarray | None,
     photos: np.ndarray | None = None,
     bystander_photos: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+    k: int = 1,
 ) -> np.ndarray:
-    """Each bystander's distance to the nearest example from another photo than its own."""
+    """Each bystander's distance to the nearest person, by examples from other photos than
+    its own (with ``labels``, each person's distance the mean of their ``k`` nearest)."""
     if bystanders is None or not len(bystanders):
         return np.array([])
+    people = None
+    if labels is not None and k > 1:
+        order, starts, _ = _people(np.asarray(labels))
+        vectors = np.asarray(vectors)[order]
+        photos = None if photos is None else np.asarray(photos)[order]
+        people = (starts, k)
     leave_own_photo_out = None
     if photos is not None and bystander_photos is not None:
         photos, bystander_photos = np.asarray(photos), np.asarray(bystander_photos)
@@ -139,7 +165,7 @@ def bystander_distances(
         def leave_own_photo_out(first: int, last: int, block: np.ndarray) -> None:
             block[bystander_photos[first:last, None] == photos[None, :]] = np.inf
 
-    nearest = _nearest(bystanders, vectors, leave_own_photo_out)
+    nearest = _nearest(bystanders, vectors, leave_own_photo_out, people)
     return nearest[np.isfinite(nearest)]
 
 
@@ -171,6 +197,8 @@ def calibrate(
     unclear_cap: float = UNCLEAR_CAP,
     photos: np.ndarray | None = None,
     bystander_photos: np.ndarray | None = None,
+    k: int = 1,
+    pair_prior: float | None = None,
 ) -> dict[str, Any]:
     """The distance threshold and everything a person needs to judge it.
 
@@ -183,10 +211,14 @@ def calibrate(
     the two overlap. ``prior`` and ``unclear_cap`` are the pipeline's (featurize.pipelines).
     ``photos`` and ``bystander_photos`` (ids of the photo each example and bystander came
     from) leave a bystander's own photo out: its distance is to the other photos' examples.
+    ``k``: a face's distance to a person is the mean of their k nearest examples
+    (inference.openset); ``pair_distance_threshold`` is the same rule for one example (k=1):
+    how near two single faces must be to be one person (clusters of unnamed faces), capped at
+    ``pair_prior``.
     """
-    known = known_distances(vectors, labels)
-    outsiders = stranger_distances(vectors, labels, strangers)
-    beside = bystander_distances(vectors, bystanders, photos, bystander_photos)
+    known = known_distances(vectors, labels, k)
+    outsiders = stranger_distances(vectors, labels, strangers, k)
+    beside = bystander_distances(vectors, bystanders, photos, bystander_photos, labels, k)
     negatives = np.concatenate([outsiders, beside])
     chosen = threshold(negatives, prior)
     grid = grid_for(prior)
@@ -195,9 +227,22 @@ def calibrate(
         if known.size and negatives.size
         else None
     )
+    pair = chosen
+    if k > 1:
+        pair = threshold(
+            np.concatenate(
+                [
+                    stranger_distances(vectors, labels, strangers),
+                    bystander_distances(vectors, bystanders, photos, bystander_photos),
+                ]
+            ),
+            pair_prior or prior,
+        )
     return {
         "distance_threshold": chosen,
         "unclear_distance_threshold": min(chosen, unclear_cap),
+        "distance_k": k,
+        "pair_distance_threshold": pair,
         "prior": prior,
         "known_faces": int(known.size),
         "stranger_faces": int(outsiders.size),

@@ -151,13 +151,14 @@ def search(x: np.ndarray, y: np.ndarray, seed: int, progress: bool = True) -> li
 
 
 def deployable(
-    result: SearchResult, seed: int, folds: int, open_set: bool = False
+    result: SearchResult, seed: int, folds: int, open_set: bool = False, k: int = 1
 ) -> BaseEstimator:
     """An unfitted copy of a search winner that gives class probabilities.
 
     ``SVC(probability=True)`` is deprecated in scikit-learn 1.9; the supported replacement is
     ``CalibratedClassifierCV(SVC(), ensemble=False)``. The other models have predict_proba.
-    With ``open_set`` the model also keeps its training vectors to measure distances.
+    With ``open_set`` the model also keeps its training vectors to measure distances (to a
+    person: the mean of their ``k`` nearest).
     """
     if result.name != "svm":
         model = clone(result.best_estimator)
@@ -165,4 +166,4 @@ def deployable(
         svc_params = {k.removeprefix("svc__"): v for k, v in result.best_params.items()}
         calibrated = CalibratedClassifierCV(_svc(seed, **svc_params), ensemble=False, cv=folds)
         model = make_pipeline(StandardScaler(), calibrated)
-    return NearestReferenceGate(model) if open_set else model
+    return NearestReferenceGate(model, k) if open_set else model

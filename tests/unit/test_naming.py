@@ -72,3 +72,12 @@ def test_the_rule_reads_a_manifest_and_one_without_a_gate_names_every_clear_face
     assert gated.quality.admits(SHARP) and not gated.quality.admits(
         FaceQuality(side=100, score=0.7, sharpness=500.0, turn=0.1)
     )
+
+
+def test_a_person_in_two_panels_of_a_collage_is_named_in_each():
+    faces = [
+        Candidate(3, 0.9, 0.7, quality=SHARP, panel=0),
+        Candidate(3, 0.95, 0.4, quality=SHARP, panel=1),
+        Candidate(3, 0.95, 0.5, quality=SHARP, panel=1),
+    ]
+    assert decide(RULE, faces) == [None, None, NAMED_ELSEWHERE]
