@@ -4,10 +4,12 @@ every box right, not only the photo's best face.
 Every photo of both datasets is described once per variant (cached under
 ``~/.cache/celebclf/bench``). Known people are the five sports people (with the seed's Messi
 crops); strangers the four other seed people. Five folds by content hash, stratified per
-folder; each fold's model is trained as ``celebclf train`` trains (training.fit on the photos
-with exactly one learnable face), its unknown rule calibrated with the bystander faces of its
-training photos as negatives (or without, for the "before" curve), and every face of the
-held-out photos is judged against ``labels/sports-celebrities-faces.csv`` (training.per_face).
+folder; each fold's model is trained as ``celebclf train --face-labels`` trains (training.fit
+on the photos with exactly one learnable face, unless the labels give it to someone else, and
+on the labelled known faces of the photos with several), its unknown rule calibrated with the
+bystander faces of its training photos as negatives (or without, for the "before" curve), and
+every face of the held-out photos is judged against ``labels/sports-celebrities-faces.csv``
+(training.per_face).
 Which faces may be named at all (the quality gate) is chosen by nested cross-validation: for
 each held-out fold, on the other four folds' faces only. Figures are mean ± sd over folds.
 
@@ -50,7 +52,7 @@ LABELS = Path(__file__).resolve().parents[1] / "labels" / "sports-celebrities-fa
 CACHE = Path.home() / ".cache" / "celebclf" / "bench"
 STRANGERS = ("alexandra_daddario", "charles_leclerc", "lisa_vicari", "max_verstappen")
 FOLDS = 5
-LABELLED_EXAMPLES = False
+LABELLED_EXAMPLES = True  # as celebclf train --face-labels trains (training.train)
 LEARNABLE = get_pipeline("sface").learnable  # what may be learned from (training.cleaning)
 
 
@@ -141,16 +143,21 @@ class Judged:
 
 def run_fold(variant, photos, identities, train, test, bystanders_too: bool):
     examples = [(p, learnable(p)) for p in train]
-    examples = [(p.folder, p, f) for p, f in examples if f is not None]
+    examples = [  # a one-face photo whose face the labels give to someone else teaches nothing
+        (p.folder, p, f)
+        for p, f in examples
+        if f is not None and identities[p.digest][p.faces.index(f)] == p.folder
+    ]
     names = sorted({who for who, _, _ in examples})
-    if LABELLED_EXAMPLES:
-        examples += [
-            (who, p, f)
-            for p in train
-            if learnable(p) is None
-            for f, who in zip(p.faces, identities[p.digest], strict=True)
-            if who in names and f.clear and LEARNABLE.admits(f.quality)
-        ]
+    if LABELLED_EXAMPLES:  # one a photo: its largest face labelled as its own person
+        for p in train:
+            own = [
+                f
+                for f, who in zip(p.faces, identities[p.digest], strict=True)
+                if who == p.folder and f.clear and LEARNABLE.admits(f.quality)
+            ]
+            if learnable(p) is None and own and p.folder in names:
+                examples.append((p.folder, p, own[0]))
     x = np.stack([f.vector for _, _, f in examples])
     y = np.array([names.index(who) for who, _, _ in examples])
     beside = [
@@ -267,13 +274,14 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=["dlib", "sface", "dlib+sface", "fused"])
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument(
-        "--labelled-examples",
+        "--no-labelled-examples",
         action="store_true",
-        help="also learn from the labelled known faces of multi-face photos",
+        help="learn from one-face photos only, not also from the labelled known faces of "
+        "photos with several (as models were trained until 2026-12-05)",
     )
     args = parser.parse_args()
     global LABELLED_EXAMPLES
-    LABELLED_EXAMPLES = args.labelled_examples
+    LABELLED_EXAMPLES = not args.no_labelled_examples
     cv2.setNumThreads(1)
     labels = load_face_labels(args.labels)
     results = {}

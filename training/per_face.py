@@ -25,6 +25,7 @@ import numpy as np
 
 from featurize import ImageError, Pipeline, analyze, decode_image
 from featurize.results import Box
+from training.cleaning import Sample
 from training.dataset import Photo
 
 MATCH_IOU = 0.3
@@ -113,25 +114,62 @@ class FaceTally:
         }
 
 
-def labelled_bystanders(
-    photos: list[Photo], pipeline: Pipeline, labels: dict[str, list[LabelledFace]], known: set[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """The faces of labelled photos that are nobody in ``known`` (strangers, not-faces, faces
-    matching no label; never ``unsure``), as the pipeline describes them, and each one's photo
-    SHA-256: the bystanders the unknown rule is calibrated against (training.gate)."""
-    vectors, digests = [], []
+@dataclass(frozen=True)
+class LabelledFaces:
+    """What faces labelled by eye add to a training run (``celebclf train --face-labels``).
+
+    ``bystanders``: the faces of labelled photos that are nobody the model knows (strangers,
+    not-faces, faces matching no label; never ``unsure``), with each one's photo SHA-256: the
+    unknown rule is calibrated against them (training.gate). ``examples``: from each labelled
+    photo the one-face cleaning could not use (several clear faces), the largest face labelled
+    as the photo's own person and clear enough to learn from; one a photo, as the service
+    keeps one example a photo (db: an owner's examples are unique by photo).
+    """
+
+    bystanders: np.ndarray
+    bystander_photos: np.ndarray
+    examples: list[Sample]
+
+
+def labelled_faces(
+    photos: list[Photo],
+    pipeline: Pipeline,
+    labels: dict[str, list[LabelledFace]],
+    known: set[str],
+    kept: set[str],
+) -> LabelledFaces:
+    """Every face of the labelled ``photos`` as the pipeline describes it, sorted into
+    bystanders and examples; ``kept``: SHA-256 of the photos the cleaning already learns from
+    (their one face is an example already)."""
+    vectors, digests, examples, seen = [], [], [], set()
     for photo in photos:
         data = photo.path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        if digest not in labels:
+        if digest not in labels or digest in seen:
             continue
+        seen.add(digest)
         try:
             image = decode_image(data)
         except ImageError:
             continue
-        for face in analyze(image, pipeline).faces:
+        learnable = []
+        for face in analyze(image, pipeline).faces:  # largest first
             identity = identity_of(face.box, labels[digest], photo.person)
-            if identity != UNSURE and identity not in known:
+            if identity == photo.person and face.clear and pipeline.learnable.admits(face.quality):
+                learnable.append(face)
+            elif identity not in known and identity != UNSURE:
                 vectors.append(face.vector)
                 digests.append(digest)
-    return np.array(vectors).reshape(len(vectors), pipeline.dim), np.array(digests)
+        if learnable and digest not in kept:
+            b = learnable[0].box
+            crop = image[b.y : b.y + b.h, b.x : b.x + b.w].copy()
+            examples.append(Sample(photo, digest, b, crop, learnable[0].vector))
+    bystanders = np.array(vectors).reshape(len(vectors), pipeline.dim)
+    return LabelledFaces(bystanders, np.array(digests), examples)
+
+
+def labelled_elsewhere(sample: Sample, labels: dict[str, list[LabelledFace]]) -> bool:
+    """Whether the labels say a kept photo's one face is not its folder's person (a teammate
+    who was the only clear face of a photo about someone else)."""
+    labelled = labels.get(sample.sha256)
+    return labelled is not None and identity_of(sample.box, labelled, "") != sample.photo.person

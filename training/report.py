@@ -88,7 +88,9 @@ def threshold_figure(calibration: dict[str, Any]) -> Figure:
             label=f"bystanders refused ({calibration['bystander_faces']}, leave the photo out)",
         )
     ax.axvline(calibration["distance_threshold"], color="grey", linestyle="--")
-    ax.set_xlabel("distance threshold (to the named person's nearest example)")
+    k = calibration.get("distance_k", 1)
+    to = "nearest example" if k == 1 else f"{k} nearest examples, mean"
+    ax.set_xlabel(f"distance threshold (to the named person's {to})")
     ax.set_ylabel("share of faces")
     ax.set_ylim(0, 1.02)
     refused = f"strangers refused {calibration['strangers_refused']:.3f}"

@@ -13,7 +13,7 @@ from inference.gallery import Gallery, save_gallery
 from training.cleaning import Sample, Verdict, clean, stranger_vectors
 from training.dataset import list_photos
 from training.fit import FittedModel, fit
-from training.per_face import labelled_bystanders, load_face_labels
+from training.per_face import labelled_elsewhere, labelled_faces, load_face_labels
 
 MIN_PHOTOS_PER_PERSON = 4
 
@@ -26,7 +26,8 @@ class TrainingConfig:
     seed: int = 0
     choose: str = "svm"  # "svm" as the seed deploys, or "best" by held-out accuracy
     strangers_dir: Path | None = None  # people to refuse, for the unknown rule's calibration
-    face_labels: Path | None = None  # faces labelled by eye (labels/): bystanders to refuse
+    # faces labelled by eye (labels/): bystanders to refuse, known faces to learn from
+    face_labels: Path | None = None
     progress: bool = True
 
 
@@ -72,11 +73,14 @@ def train(config: TrainingConfig) -> TrainingRun:
         if config.strangers_dir and pipeline.open_set
         else None
     )
-    bystanders, bystander_photos = (
-        labelled_bystanders(photos, pipeline, load_face_labels(config.face_labels), set(people))
-        if config.face_labels and pipeline.open_set
-        else (None, None)
-    )
+    bystanders, bystander_photos, labelled = None, None, None
+    if config.face_labels and pipeline.open_set:
+        labels = load_face_labels(config.face_labels)
+        samples = [s for s in samples if not labelled_elsewhere(s, labels)]
+        kept = {s.sha256 for s in samples}
+        labelled = labelled_faces(photos, pipeline, labels, set(people), kept)
+        samples += labelled.examples
+        bystanders, bystander_photos = labelled.bystanders, labelled.bystander_photos
     x = np.stack([s.vector for s in samples])
     y = np.array([class_dictionary[s.photo.person] for s in samples])
     fitted = fit(
@@ -103,6 +107,7 @@ def train(config: TrainingConfig) -> TrainingRun:
             "choose": config.choose,
             "photos": len(photos),
             "kept": len(samples),
+            "labelled_examples": len(labelled.examples) if labelled else 0,
         },
     }
     config.out_dir.mkdir(parents=True, exist_ok=True)
