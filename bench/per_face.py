@@ -17,7 +17,8 @@ Variants: ``dlib`` (the shipped pipeline until 2026-12-04), ``sface`` (YuNet + S
 ``dlib+sface`` (dlib's boxes, aligned by YuNet's landmarks, described by SFace) and ``fused``
 (dlib's and SFace's descriptors of the same face, concatenated).
 
-Usage: python -m bench.per_face [--variants dlib sface ...]   (first run ~10 min on 2 cores)
+Usage: python -m bench.per_face [--variants dlib sface ...] [--choose-k 1 2 3 5]
+       (first run ~10 min on 2 cores: describing every photo; then ~1 min a variant)
 """
 
 import argparse
@@ -141,7 +142,7 @@ class Judged:
     candidates: list
 
 
-def run_fold(variant, photos, identities, train, test, bystanders_too: bool):
+def run_fold(variant, photos, identities, train, test, bystanders_too: bool, pipeline=None):
     examples = [(p, learnable(p)) for p in train]
     examples = [  # a one-face photo whose face the labels give to someone else teaches nothing
         (p.folder, p, f)
@@ -166,7 +167,7 @@ def run_fold(variant, photos, identities, train, test, bystanders_too: bool):
         for face, who in zip(p.faces, identities[p.digest], strict=True)
         if who in NOT_PEOPLE or (who not in names and who != "unsure")
     ]
-    pipeline = get_pipeline("dlib" if variant in ("dlib", "fused") else "sface")
+    pipeline = pipeline or get_pipeline("dlib" if variant in ("dlib", "fused") else "sface")
     if variant == "fused":
         pipeline = replace(pipeline, gate_prior=0.85, unclear_cap=0.85, dim=256)
     use = bool(bystanders_too and beside)
@@ -225,38 +226,77 @@ GATES = [
 ]
 
 
+def pooled(rules, judged_by_fold, known, folds, gate_of) -> FaceTally:
+    """Face counts over ``folds``, each fold's rule with the quality gate ``gate_of(fold)``."""
+    t = FaceTally()
+    for j in folds:
+        rule = replace(rules[j], quality=gate_of(j))
+        for photo in judged_by_fold[j]:
+            if photo.folder in STRANGERS:
+                continue
+            reasons = decide(rule, photo.candidates)
+            t.add_photo(
+                photo.identities,
+                [
+                    photo.names[c.index] if r is None else "unknown"
+                    for c, r in zip(photo.candidates, reasons, strict=True)
+                ],
+                known,
+            )
+    return t
+
+
+def fit_for_purpose(t: FaceTally) -> tuple:
+    """Sort key of a choice judged by ``t``: feasible first (name precision >= 0.98, issue 22's
+    goal, and bystanders named <= 4 %), then the most known faces named right and the fewest
+    wrong names; an infeasible choice by its precision."""
+    f = t.figures()
+    if (f["name precision"] or 0) >= 0.98 and (f["bystanders named"] or 0) <= 0.04:
+        return (True, f["known faces named right"], -t.wrong_names)
+    return (False, f["name precision"] or 0, 0)
+
+
 def chosen_gate(rules, judged_by_fold, known, k) -> QualityGate:
-    """The gate that names the most known faces right on every fold but ``k`` while keeping
-    name precision >= 0.98 (issue 22's goal) and bystanders named <= 4 %; among equals the one
-    with the fewest wrong names, then the strictest (a face it refuses was not needed); else
-    the most precise."""
+    """The gate fittest for purpose on every fold but ``k`` (an int, or a set of folds left
+    out); among equals the strictest (a face it refuses was not needed)."""
+    left_out = k if isinstance(k, set) else {k}
+    folds = [j for j in range(len(rules)) if j not in left_out]
 
     def score(gate):
-        t = FaceTally()
-        for j, (rule, judged) in enumerate(zip(rules, judged_by_fold, strict=True)):
-            if j == k:
-                continue
-            rule = replace(rule, quality=gate)
-            for photo in judged:
-                if photo.folder in STRANGERS:
-                    continue
-                reasons = decide(rule, photo.candidates)
-                t.add_photo(
-                    photo.identities,
-                    [
-                        photo.names[c.index] if r is None else "unknown"
-                        for c, r in zip(photo.candidates, reasons, strict=True)
-                    ],
-                    known,
-                )
-        f = t.figures()
-        feasible = (f["name precision"] or 0) >= 0.98 and (f["bystanders named"] or 0) <= 0.04
         strictness = (gate.min_side, gate.min_score, gate.min_sharpness, -gate.max_turn)
-        if not feasible:
-            return (False, f["name precision"] or 0, 0, strictness)
-        return (True, f["known faces named right"], -t.wrong_names, strictness)
+        return (
+            *fit_for_purpose(pooled(rules, judged_by_fold, known, folds, lambda _: gate)),
+            strictness,
+        )
 
     return max(GATES, key=score)
+
+
+def _gate_without(rules, judged_by_fold, known, held_out: int, j: int) -> QualityGate:
+    return chosen_gate(rules, judged_by_fold, known, {j, held_out})
+
+
+def _k_score(runs: dict[int, tuple[list, list]], known: set[str], held_out: int, choice: int):
+    """How fit for purpose ``distance_k`` = ``choice`` is on every fold but ``held_out``, each
+    of them judged with its gate chosen on the other three."""
+    rules, judged = runs[choice]
+    others = [j for j in range(FOLDS) if j != held_out]
+    gate_of = partial(_gate_without, rules, judged, known, held_out)
+    return fit_for_purpose(pooled(rules, judged, known, others, gate_of))
+
+
+def nested_k(runs: dict[int, tuple[list, list]], known: set[str]) -> list[dict]:
+    """Per held-out fold, ``distance_k`` chosen on the other four folds, then that fold judged
+    with its nested gate: how the choice of k itself carries to photos it was not chosen on.
+    ``runs``: per k, the five folds' rules and judged photos."""
+    figures = []
+    for k in range(FOLDS):
+        best = max(runs, key=partial(_k_score, runs, known, k))
+        rules, judged = runs[best]
+        gate = chosen_gate(rules, judged, known, k)
+        figures.append(tally(replace(rules[k], quality=gate), judged[k], known))
+        print(f"    fold {k}: k = {best}, gate {gate.as_dict()}")
+    return figures
 
 
 def summarise(title: str, runs: list[dict]) -> dict:
@@ -269,6 +309,32 @@ def summarise(title: str, runs: list[dict]) -> dict:
     return out
 
 
+def fold_runs(variant, photos, identities, with_bystanders: bool, pipeline=None):
+    """Each fold's rule, judged held-out photos and calibrated threshold."""
+    fold = folds_of(photos)
+    known_photos = [i for i, p in enumerate(photos) if p.folder not in STRANGERS]
+    strangers = [p for p in photos if p.folder in STRANGERS]
+    rules, judged_by_fold, thresholds = [], [], []
+    for k in range(FOLDS):
+        train = [photos[i] for i in known_photos if fold[i] != k]
+        test = [photos[i] for i in known_photos if fold[i] == k] + strangers
+        rule, judged, calibration = run_fold(
+            variant, photos, identities, train, test, with_bystanders, pipeline
+        )
+        rules.append(rule)
+        judged_by_fold.append(judged)
+        thresholds.append(calibration["distance_threshold"])
+    return rules, judged_by_fold, thresholds
+
+
+def with_k(k: int):
+    """The sface pipeline measuring a person by the mean of their ``k`` nearest examples,
+    capped at the pipeline's prior for that measure (k = 1: its one-face prior)."""
+    sface = get_pipeline("sface")
+    prior = sface.pair_prior if k == 1 else sface.gate_prior
+    return replace(sface, distance_k=k, gate_prior=prior, unclear_cap=prior)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--variants", nargs="+", default=["dlib", "sface", "dlib+sface", "fused"])
@@ -278,6 +344,14 @@ def main() -> None:
         action="store_true",
         help="learn from one-face photos only, not also from the labelled known faces of "
         "photos with several (as models were trained until 2026-12-05)",
+    )
+    parser.add_argument(
+        "--choose-k",
+        nargs="+",
+        type=int,
+        metavar="K",
+        help="also choose the sface pipeline's distance_k among these by nested "
+        "cross-validation (bystanders as negatives, nested gate)",
     )
     args = parser.parse_args()
     global LABELLED_EXAMPLES
@@ -291,23 +365,13 @@ def main() -> None:
             p.digest: [identity_of(f.box, labels.get(p.digest), p.folder) for f in p.faces]
             for p in photos
         }
-        fold = folds_of(photos)
-        known_photos = [i for i, p in enumerate(photos) if p.folder not in STRANGERS]
-        strangers = [p for p in photos if p.folder in STRANGERS]
-        known = {photos[i].folder for i in known_photos}
+        known = {p.folder for p in photos if p.folder not in STRANGERS}
         cost = np.median([p.cpu_ms for p in photos if p.faces or p.cpu_ms])
         print(f"\n=== {variant}: {len(photos)} photos, median {cost:.1f} ms per photo")
         for with_bystanders in (False, True):
-            rules, judged_by_fold, thresholds = [], [], []
-            for k in range(FOLDS):
-                train = [photos[i] for i in known_photos if fold[i] != k]
-                test = [photos[i] for i in known_photos if fold[i] == k] + strangers
-                rule, judged, calibration = run_fold(
-                    variant, photos, identities, train, test, with_bystanders
-                )
-                rules.append(rule)
-                judged_by_fold.append(judged)
-                thresholds.append(calibration["distance_threshold"])
+            rules, judged_by_fold, thresholds = fold_runs(
+                variant, photos, identities, with_bystanders
+            )
             tag = "bystanders as negatives" if with_bystanders else "clean strangers only"
             plain = [tally(r, j, known) for r, j in zip(rules, judged_by_fold, strict=True)]
             results[f"{variant} / {tag} / no gate"] = summarise(
@@ -323,6 +387,15 @@ def main() -> None:
             )
             overall = chosen_gate(rules, judged_by_fold, known, -1)
             print(f"    chosen on all five folds (the pipeline's default): {overall.as_dict()}")
+        if variant == "sface" and args.choose_k:
+            runs = {}
+            for k in args.choose_k:
+                rules, judged_by_fold, _ = fold_runs(variant, photos, identities, True, with_k(k))
+                runs[k] = (rules, judged_by_fold)
+            results[f"{variant} / distance_k chosen nested"] = summarise(
+                f"{variant}, distance_k chosen among {args.choose_k} on the other folds:",
+                nested_k(runs, known),
+            )
     print(json.dumps(results))
 
 
