@@ -1,7 +1,7 @@
 """``celebclf train``: clean a folder of photos, fit (training.fit), export a model directory."""
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ from training.fit import FittedModel, fit
 from training.per_face import labelled_elsewhere, labelled_faces, load_face_labels
 
 MIN_PHOTOS_PER_PERSON = 4
+# cleaning report: the photo's one clear face is, by the face labels, someone else's
+LABELLED_ELSEWHERE = "labelled_someone_else"
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,12 @@ def train(config: TrainingConfig) -> TrainingRun:
     bystanders, bystander_photos, labelled = None, None, None
     if config.face_labels and pipeline.open_set:
         labels = load_face_labels(config.face_labels)
-        samples = [s for s in samples if not labelled_elsewhere(s, labels)]
+        elsewhere = {s.sha256 for s in samples if labelled_elsewhere(s, labels)}
+        samples = [s for s in samples if s.sha256 not in elsewhere]
+        verdicts = [
+            replace(v, kept=False, reason=LABELLED_ELSEWHERE) if v.sha256 in elsewhere else v
+            for v in verdicts
+        ]
         kept = {s.sha256 for s in samples}
         labelled = labelled_faces(photos, pipeline, labels, set(people), kept)
         samples += labelled.examples

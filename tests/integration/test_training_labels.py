@@ -4,10 +4,12 @@ largest face labelled as the photo's own person), bystanders become negatives, a
 photo whose clear face is someone else's teaches nothing."""
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from featurize import get_pipeline
 from training.cleaning import clean
 from training.dataset import Photo
@@ -55,3 +57,31 @@ def test_labelled_faces_of_crowded_photos_become_examples_and_negatives(kohli_ph
     learned = {example.sha256 for example in taught.examples}
     again = labelled_faces(kohli_photos, PIPELINE, labels, known, learned)
     assert again.examples == [], "a photo the cleaning already learns from adds no example"
+
+
+def test_training_with_labels_learns_them_and_reports_the_teammate(sports_dir, tmp_path):
+    """celebclf train --face-labels on Kohli's labelled photos and a few of Sharapova's."""
+    data = tmp_path / "data"
+    with LABELS.open(newline="") as handle:
+        labelled = {r["file"] for r in csv.DictReader(handle) if r["folder"] == KOHLI}
+    for person, files in (
+        (KOHLI, sorted(labelled | {p.name for p in sorted((sports_dir / KOHLI).iterdir())[:12]})),
+        (
+            "maria_sharapova",
+            [p.name for p in sorted((sports_dir / "maria_sharapova").iterdir())[:12]],
+        ),
+    ):
+        (data / person).mkdir(parents=True)
+        for name in files:
+            (data / person / name).symlink_to(sports_dir / person / name)
+    out = tmp_path / "model"
+    argv = ["train", "--data", str(data), "--out", str(out), "--face-labels", str(LABELS)]
+    assert main([*argv, "--no-progress"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["training"]["labelled_examples"] >= 10
+    with (out / "cleaning_report.csv").open(newline="") as handle:
+        report = {r["file"]: r for r in csv.DictReader(handle)}
+    assert (report[TEAMMATE_ONLY]["kept"], report[TEAMMATE_ONLY]["reason"]) == (
+        "False",
+        "labelled_someone_else",
+    )
