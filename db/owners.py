@@ -2,6 +2,7 @@
 owner gets — the shipped model's people, their descriptors, and the shipped model itself."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -46,9 +47,10 @@ def _insert_owner(session: Session, owner: str) -> bool:
     return bool(session.execute(statement).rowcount)
 
 
-def _seed_people(session: Session, owner: str, shipped: ShippedModel) -> list[dict]:
+def _seed_people(session: Session, owner: str, shipped: ShippedModel, now: datetime) -> list[dict]:
+    """The shipped people and their examples, stamped ``now``: the shipped model's snapshot
+    time, so that none of them counts as accepted since (db.examples.not_in_model)."""
     people = [{"id": new_id(), "name": name} for name in shipped.class_names]
-    now = utcnow()
     session.execute(
         insert(Person),
         [
@@ -108,7 +110,7 @@ def ensure_owner(session: Session, owner: str, shipped: ShippedModel) -> bool:
         trigger="shipped",
         activate_when_ready=True,
         status=RunStatus.ready,
-        people=_seed_people(session, owner, shipped),
+        people=_seed_people(session, owner, shipped, now),
         report=shipped.report,
         manifest=shipped.manifest,
         model_sha256=shipped.manifest["model_sha256"],

@@ -73,6 +73,16 @@ def test_an_owner_is_seeded_once_even_when_first_seen_by_many_at_once(settings):
         assert session.get(Owner, "racer").active_model_id == model.id
 
 
+def test_a_new_owners_shipped_examples_are_all_in_the_shipped_model(settings):
+    """None of them is "accepted since the model" (the gallery rule's examples): they were
+    stamped at the model's snapshot, so a new owner's photos get the shipped model's answer."""
+    owner = seeded(settings, "fresh")
+    with unit_of_work(settings.database_url) as session:
+        active = session.get(Owner, owner).active_model_id
+        pipeline = shipped_model(settings.model_dir).manifest["pipeline"]
+        assert examples.not_in_model(session, owner, active, pipeline) == []
+
+
 def new_example(settings: Settings, owner: str, name: str, data: bytes = b"\xff\xd8\xffjpeg"):
     with unit_of_work(settings.database_url) as session:
         person = session.scalars(
