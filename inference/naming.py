@@ -9,7 +9,10 @@ calibrates it, so what is measured is what is shipped. In order:
 3. ``not_sure`` (closed-set models): the best probability is under the model's threshold.
 4. ``not_close_enough`` (open-set models): the face is farther from the picked person's own
    examples than the calibrated distance (the stricter one for a face only a fallback
-   detector found).
+   detector found). Where the model measures a person by the mean of their k nearest examples
+   and the person has fewer, the one-face distance (``pair_distance_threshold``) applies: a
+   mean over one example is a single face's distance, and the k-example limit would be too
+   lenient for it.
 5. ``named_elsewhere_in_photo``: a person is in a photo at most once; when several faces get
    the same name, the closest keeps it. A collage is several photos (featurize.panels): there
    the rule holds per panel, so the same man in three panels is named three times.
@@ -45,6 +48,8 @@ class NamingRule:
     distance_threshold: float | None = None
     unclear_distance_threshold: float | None = None
     quality: QualityGate = field(default_factory=QualityGate)
+    distance_k: int = 1  # a person's distance: the mean of their k nearest examples
+    pair_distance_threshold: float | None = None  # for a person with fewer than k examples
 
     @classmethod
     def from_manifest(cls, manifest: dict) -> "NamingRule":
@@ -54,6 +59,8 @@ class NamingRule:
             distance_threshold=distance,
             unclear_distance_threshold=manifest.get("unclear_distance_threshold", distance),
             quality=QualityGate.from_dict(manifest.get("quality_gate")),
+            distance_k=int(manifest.get("distance_k", 1)),
+            pair_distance_threshold=manifest.get("pair_distance_threshold"),
         )
 
 
@@ -74,6 +81,7 @@ class Candidate:
     person: str | None = None
     rule: str = MODEL
     panel: int = 0  # which photograph of a collage the face is in (featurize.panels)
+    neighbours: int | None = None  # how many of the person's examples ``distance`` averages
 
     @property
     def who(self) -> tuple[int, str | int]:
@@ -96,7 +104,11 @@ def refusal(rule: NamingRule, face: Candidate, hidden: frozenset[int]) -> str | 
 
 
 def _limit(rule: NamingRule, face: Candidate) -> float | None:
-    return rule.distance_threshold if face.clear else rule.unclear_distance_threshold
+    limit = rule.distance_threshold if face.clear else rule.unclear_distance_threshold
+    few = face.neighbours is not None and face.neighbours < rule.distance_k
+    if few and limit is not None and rule.pair_distance_threshold is not None:
+        return min(limit, rule.pair_distance_threshold)
+    return limit
 
 
 def preferred(

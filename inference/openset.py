@@ -72,6 +72,12 @@ class NearestReferenceGate(ClassifierMixin, BaseEstimator):
         """How many of a person's examples a distance is the mean of (1 in older pickles)."""
         return getattr(self, "k", 1)
 
+    def class_sizes(self) -> np.ndarray:
+        """Examples per class, in ``classes_`` order."""
+        if not hasattr(self, "class_starts_"):
+            self._group_by_class()
+        return np.diff(np.r_[self.class_starts_, len(self.references_)])
+
     def class_distances(self, x: np.ndarray) -> np.ndarray:
         """(rows, classes): Euclidean distance from each row to each class, as the mean of
         its ``k`` nearest examples of that class, columns in ``classes_`` order."""

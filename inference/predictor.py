@@ -117,9 +117,13 @@ class Predictor:
         probabilities = self.bundle.estimator.predict_proba(matrix)
         best = probabilities.argmax(axis=1)
         distances: list[float | None] = [None] * len(faces)
+        averaged: list[int | None] = [None] * len(faces)
         if self.distance_threshold is not None:
-            per_class = self.bundle.estimator.class_distances(matrix)
+            estimator = self.bundle.estimator
+            per_class = estimator.class_distances(matrix)
             distances = [round(float(per_class[i, col]), 4) for i, col in enumerate(best)]
+            sizes = np.minimum(estimator.class_sizes(), getattr(estimator, "neighbours", 1))
+            averaged = [int(sizes[col]) for col in best]
         return probabilities, [
             Candidate(
                 self._columns[col],
@@ -129,8 +133,11 @@ class Predictor:
                 face.quality,
                 self._person_of(self._columns[col]),
                 panel=face.panel,
+                neighbours=count,
             )
-            for face, row, col, distance in zip(faces, probabilities, best, distances, strict=True)
+            for face, row, col, distance, count in zip(
+                faces, probabilities, best, distances, averaged, strict=True
+            )
         ]
 
     def _person_of(self, index: int) -> str | None:
@@ -143,7 +150,7 @@ class Predictor:
         if self.recent is None:
             return [None] * len(faces)
         k = getattr(self.bundle.estimator, "neighbours", 1)
-        distances, rows = self.recent.nearest(np.stack([face.vector for face in faces]), k)
+        distances, rows, counts = self.recent.nearest(np.stack([face.vector for face in faces]), k)
         columns = {self._person_of(c): col for col, c in enumerate(self._columns)}
         return [
             Candidate(
@@ -155,8 +162,11 @@ class Predictor:
                 self.recent.person_ids[row],
                 GALLERY,
                 face.panel,
+                int(count),
             )
-            for i, (face, distance, row) in enumerate(zip(faces, distances, rows, strict=True))
+            for i, (face, distance, row, count) in enumerate(
+                zip(faces, distances, rows, counts, strict=True)
+            )
         ]
 
     @staticmethod

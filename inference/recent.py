@@ -30,14 +30,16 @@ class RecentExamples:
         vectors = np.stack([np.frombuffer(d, dtype=np.float32) for _, _, d in rows])
         return cls(vectors, tuple(r[0] for r in rows), tuple(r[1] for r in rows))
 
-    def nearest(self, faces: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    def nearest(self, faces: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per face row: the distance to the nearest person of these examples, measured as
         the model measures it (the mean of the person's ``k`` nearest: inference.openset),
-        and the row of that person's nearest example."""
+        the row of that person's nearest example, and how many examples the distance
+        averages (fewer than ``k`` for a person with fewer)."""
+        people, person_of_row = np.unique(self.person_ids, return_inverse=True)
+        sizes = np.bincount(person_of_row)
         if k == 1:
             distances, rows = nearest(faces, self.vectors, 1)
-            return distances[:, 0], rows[:, 0]
-        people, person_of_row = np.unique(self.person_ids, return_inverse=True)
+            return distances[:, 0], rows[:, 0], np.ones(len(rows), dtype=int)
         order = np.argsort(person_of_row, kind="stable")
         starts = np.searchsorted(person_of_row[order], np.arange(len(people)))
         distances, rows = nearest(faces, self.vectors, len(self.vectors))
@@ -47,4 +49,4 @@ class RecentExamples:
         person = per_person.argmin(axis=1)
         mine = person_of_row[None, :] == person[:, None]
         row = np.where(mine, full, np.inf).argmin(axis=1)
-        return per_person[np.arange(len(faces)), person], row
+        return per_person[np.arange(len(faces)), person], row, np.minimum(sizes[person], k)

@@ -66,8 +66,9 @@ def test_the_gallery_rule_measures_a_person_as_the_model_does():
     recent = RecentExamples(
         EXAMPLES[:12].astype(np.float32), tuple(map(str, people)), ("name",) * 12
     )
-    distances, rows = recent.nearest(OUTSIDERS, 3)
+    distances, rows, averaged = recent.nearest(OUTSIDERS, 3)
     assert np.allclose(distances, _brute(OUTSIDERS, EXAMPLES[:12], people, 3), atol=1e-4)
+    assert list(averaged) == [min(3, int(np.sum(people == people[row]))) for row in rows]
     nearest_of_person = [
         min(np.flatnonzero(people == people[row]), key=lambda r: np.linalg.norm(EXAMPLES[r] - face))
         for face, row in zip(OUTSIDERS, rows, strict=True)

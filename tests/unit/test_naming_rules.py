@@ -54,3 +54,21 @@ def test_a_person_is_named_once_across_both_rules():
     by_model, by_gallery = model(0.3, "ann"), gallery(0.2, "ann", row=4)
     assert decide(RULE, [by_model, by_gallery]) == [NAMED_ELSEWHERE, None]
     assert decide(RULE, [model(0.3, "ann"), gallery(0.2, "bob")]) == [None, None]
+
+
+def test_a_person_with_fewer_examples_than_k_is_held_to_the_one_face_distance():
+    """Measured by the mean of 3 nearest (limit 0.5), a person with one example is measured by
+    that one face's distance, and held to the one-face limit (0.4)."""
+    rule = NamingRule(
+        distance_threshold=0.5,
+        unclear_distance_threshold=0.5,
+        distance_k=3,
+        pair_distance_threshold=0.4,
+    )
+    one = Candidate(0, 0.0, 0.45, person="bob", rule=GALLERY, neighbours=1)
+    three = Candidate(0, 0.0, 0.45, person="bob", rule=GALLERY, neighbours=3)
+    assert decide(rule, [one]) == [NOT_CLOSE_ENOUGH]
+    assert decide(rule, [three]) == [None]
+    assert decide(rule, [Candidate(0, 0.9, 0.45, person="ann", neighbours=2)]) == [NOT_CLOSE_ENOUGH]
+    manifest = {"distance_threshold": 0.5, "distance_k": 3, "pair_distance_threshold": 0.4}
+    assert NamingRule.from_manifest(manifest) == rule
