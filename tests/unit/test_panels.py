@@ -35,8 +35,17 @@ def test_a_mirrored_copy_and_an_ordinary_photo_are_not_cut():
     assert find_panels(photo) == Panels()
 
 
-def test_a_stripe_across_a_photo_is_not_a_seam():
-    """A backdrop's white line has two edges a few pixels apart: a stripe, not a seam."""
-    picture = np.full((300, 400, 3), 60, np.uint8)
+def test_two_photographs_divided_by_a_white_bar_are_cut_at_the_bar():
+    collage = np.hstack([_photo(3), np.full((300, 8, 3), 255, np.uint8), _photo(4)])
+    panels = find_panels(collage)
+    assert panels.columns == (204,) and panels.cut
+    assert panels.of(Box(20, 50, 60, 60)) == 0 and panels.of(Box(260, 50, 60, 60)) == 1
+
+
+def test_a_stripe_across_a_photo_with_someone_in_front_is_not_a_seam():
+    """A backdrop's white line has two edges a few pixels apart (a stripe, not a seam), and
+    the person standing in front of it crosses it (not a bar dividing two photographs)."""
+    picture = _photo(5, (300, 400)) // 2
     picture[:, 200:206] = 250
-    assert find_panels(picture) == Panels()
+    picture[180:300, 150:260] = _photo(6, (120, 110))  # a shoulder in front of the line
+    assert find_panels(picture) == Panels() and not Panels().cut
