@@ -45,6 +45,7 @@ from training.fit import fit
 from training.per_face import (
     NOT_PEOPLE,
     FaceTally,
+    example_face,
     identity_of,
     load_face_labels,
 )
@@ -150,15 +151,11 @@ def run_fold(variant, photos, identities, train, test, bystanders_too: bool, pip
         if f is not None and identities[p.digest][p.faces.index(f)] == p.folder
     ]
     names = sorted({who for who, _, _ in examples})
-    if LABELLED_EXAMPLES:  # one a photo: its largest face labelled as its own person
+    if LABELLED_EXAMPLES:  # one a photo, as training.per_face.labelled_faces picks it
         for p in train:
-            own = [
-                f
-                for f, who in zip(p.faces, identities[p.digest], strict=True)
-                if who == p.folder and f.clear and LEARNABLE.admits(f.quality)
-            ]
-            if learnable(p) is None and own and p.folder in names:
-                examples.append((p.folder, p, own[0]))
+            own = example_face(p.faces, identities[p.digest], p.folder, LEARNABLE)
+            if learnable(p) is None and own is not None and p.folder in names:
+                examples.append((p.folder, p, own))
     x = np.stack([f.vector for _, _, f in examples])
     y = np.array([names.index(who) for who, _, _ in examples])
     beside = [

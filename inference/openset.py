@@ -17,6 +17,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.metrics import pairwise_distances
 
 
+def grouped(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The order that puts equal labels together, and where each label's run starts in it."""
+    order = np.argsort(labels, kind="stable")
+    ordered = labels[order]
+    return order, np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+
+
 def nearest_mean(distances: np.ndarray, starts: np.ndarray, k: int) -> np.ndarray:
     """(rows, groups): per row, the mean of the ``k`` smallest distances in each group of
     columns (group g is columns ``starts[g]`` up to the next start; none is empty). An inf

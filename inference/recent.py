@@ -8,9 +8,10 @@ is within the active model's calibrated distance (inference.naming.preferred).
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.metrics import pairwise_distances
 
 from inference.nearest import nearest
-from inference.openset import nearest_mean
+from inference.openset import grouped, nearest_mean
 
 
 @dataclass(frozen=True)
@@ -35,18 +36,15 @@ class RecentExamples:
         the model measures it (the mean of the person's ``k`` nearest: inference.openset),
         the row of that person's nearest example, and how many examples the distance
         averages (fewer than ``k`` for a person with fewer)."""
-        people, person_of_row = np.unique(self.person_ids, return_inverse=True)
-        sizes = np.bincount(person_of_row)
         if k == 1:
             distances, rows = nearest(faces, self.vectors, 1)
             return distances[:, 0], rows[:, 0], np.ones(len(rows), dtype=int)
-        order = np.argsort(person_of_row, kind="stable")
-        starts = np.searchsorted(person_of_row[order], np.arange(len(people)))
-        distances, rows = nearest(faces, self.vectors, len(self.vectors))
-        full = np.empty_like(distances)
-        np.put_along_axis(full, rows, distances, axis=1)  # (faces, examples) in row order
-        per_person = nearest_mean(full[:, order], starts, k)
-        person = per_person.argmin(axis=1)
-        mine = person_of_row[None, :] == person[:, None]
-        row = np.where(mine, full, np.inf).argmin(axis=1)
-        return per_person[np.arange(len(faces)), person], row, np.minimum(sizes[person], k)
+        people = np.asarray(self.person_ids)
+        order, starts = grouped(people)
+        full = pairwise_distances(np.asarray(faces, dtype=np.float32), self.vectors)
+        per_person = nearest_mean(full[:, order], starts, k)  # (faces, people in run order)
+        run = per_person.argmin(axis=1)
+        person = people[order][starts[run]]
+        row = np.where(people[None, :] == person[:, None], full, np.inf).argmin(axis=1)
+        sizes = np.diff(np.r_[starts, len(order)])
+        return per_person[np.arange(len(faces)), run], row, np.minimum(sizes[run], k)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import pairwise_distances
 
-from inference.openset import nearest_mean
+from inference.openset import grouped, nearest_mean
 
 PRIOR = 0.57
 FALSE_ACCEPT = 0.02
@@ -70,10 +70,10 @@ def _nearest(
         block += reference_norms
         if exclude is not None:
             exclude(first, last, block)
-        block += row_norms[first:last, None]
-        if people is None:
-            nearest[first:last] = block.min(axis=1, initial=np.inf)
+        if people is None:  # a row's own norm does not change which reference is nearest
+            nearest[first:last] = block.min(axis=1, initial=np.inf) + row_norms[first:last]
             continue
+        block += row_norms[first:last, None]
         np.sqrt(np.maximum(block, 0, out=block), out=block)
         per_person = nearest_mean(block, people[0], people[1])
         nearest[first:last] = per_person.min(axis=1, initial=np.inf) ** 2
@@ -83,10 +83,8 @@ def _nearest(
 def _people(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The order that puts each person's examples together, and where each person's run of
     examples starts and ends in that order."""
-    order = np.argsort(labels, kind="stable")
-    ordered = labels[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    return order, starts, np.r_[starts[1:], len(ordered)]
+    order, starts = grouped(labels)
+    return order, starts, np.r_[starts[1:], len(order)]
 
 
 def known_distances(vectors: np.ndarray, labels: np.ndarray, k: int = 1) -> np.ndarray:

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from featurize import ImageError, Pipeline, analyze, decode_image
-from featurize.results import Box
+from featurize.quality import QualityGate
+from featurize.results import Box, FaceFeatures
 from training.cleaning import Sample
 from training.dataset import Photo
 
@@ -131,6 +132,21 @@ class LabelledFaces:
     examples: list[Sample]
 
 
+def example_face(
+    faces: list[FaceFeatures], identities: list[str], person: str, learnable: QualityGate
+) -> FaceFeatures | None:
+    """The face a labelled photo of ``person`` teaches: its largest face (faces come largest
+    first) labelled as that person and clear enough to learn from; None if it has none."""
+    return next(
+        (
+            face
+            for face, identity in zip(faces, identities, strict=True)
+            if identity == person and face.clear and learnable.admits(face.quality)
+        ),
+        None,
+    )
+
+
 def labelled_faces(
     photos: list[Photo],
     pipeline: Pipeline,
@@ -152,18 +168,17 @@ def labelled_faces(
             image = decode_image(data)
         except ImageError:
             continue
-        learnable = []
-        for face in analyze(image, pipeline).faces:  # largest first
-            identity = identity_of(face.box, labels[digest], photo.person)
-            if identity == photo.person and face.clear and pipeline.learnable.admits(face.quality):
-                learnable.append(face)
-            elif identity not in known and identity != UNSURE:
+        faces = analyze(image, pipeline).faces
+        identities = [identity_of(f.box, labels[digest], photo.person) for f in faces]
+        for face, identity in zip(faces, identities, strict=True):
+            if identity not in known and identity != UNSURE:
                 vectors.append(face.vector)
                 digests.append(digest)
-        if learnable and digest not in kept:
-            b = learnable[0].box
+        face = example_face(faces, identities, photo.person, pipeline.learnable)
+        if face is not None and digest not in kept:
+            b = face.box
             crop = image[b.y : b.y + b.h, b.x : b.x + b.w].copy()
-            examples.append(Sample(photo, digest, b, crop, learnable[0].vector))
+            examples.append(Sample(photo, digest, b, crop, face.vector))
     bystanders = np.array(vectors).reshape(len(vectors), pipeline.dim)
     return LabelledFaces(bystanders, np.array(digests), examples)
 
